@@ -1,0 +1,100 @@
+"""The JSON API root: one NinjaAPI, its authentication and the one translation of errors.
+
+Routers live in each app's ``api.py`` and are mounted here; nothing else imports them.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import SessionAuth
+
+from jingwu.errors import DomainError
+from jingwu.orgs.auth import BearerTokenAuth
+
+api = NinjaAPI(
+    title="Jingwu 警务 API",
+    version="1",
+    description="智慧警务站平台接口。Authenticate with `POST /api/v1/auth/token`, then send "
+    "`Authorization: Bearer <token>`. Errors: `{\"detail\": [{\"type\", \"msg\", \"loc\"}]}`.",
+    auth=[BearerTokenAuth(), SessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: list[dict[str, object]]) -> HttpResponse:
+    return api.create_response(request, {"detail": detail}, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, exc.detail())
+
+
+# Pydantic's English messages, mapped to translatable ones by error type.
+_PYDANTIC_MESSAGES = {
+    "missing": lambda: _("This field is required."),
+    "float_parsing": lambda: _("Enter a number."),
+    "float_type": lambda: _("Enter a number."),
+    "int_parsing": lambda: _("Enter a whole number."),
+    "int_type": lambda: _("Enter a whole number."),
+    "string_type": lambda: _("Enter text."),
+    "string_too_long": lambda: _("The text is too long."),
+    "string_too_short": lambda: _("The text is too short."),
+    "enum": lambda: _("Unknown value: choose one of the allowed values."),
+    "literal_error": lambda: _("Unknown value: choose one of the allowed values."),
+    "json_invalid": lambda: _("The request body is not valid JSON."),
+    "model_attributes_type": lambda: _("The request body must be a JSON object."),
+    "dict_type": lambda: _("Expected a JSON object."),
+    "list_type": lambda: _("Expected a list."),
+    "bool_parsing": lambda: _("Enter true or false."),
+    "datetime_parsing": lambda: _("Enter a date and time (ISO 8601)."),
+    "datetime_from_date_parsing": lambda: _("Enter a date and time (ISO 8601)."),
+    "date_from_datetime_parsing": lambda: _("Enter a date (YYYY-MM-DD)."),
+    "date_parsing": lambda: _("Enter a date (YYYY-MM-DD)."),
+    "finite_number": lambda: _("Enter a finite number."),
+}
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = []
+    for err in exc.errors:
+        kind = str(err.get("type", "invalid"))
+        message = _PYDANTIC_MESSAGES.get(kind)
+        detail.append(
+            {
+                "type": kind,
+                "msg": message() if message else str(err.get("msg", _("Invalid value."))),
+                "loc": [p for p in err.get("loc", ()) if p not in ("body", "payload", "query")],
+            }
+        )
+    return _error(request, 422, detail)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, [{"type": "unauthenticated", "msg": _("Log in first: send a valid bearer token."), "loc": []}])
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return _error(request, 400, [{"type": "json_invalid", "msg": _("The request body is not valid JSON."), "loc": ["body"]}])
+    return _error(request, exc.status_code, [{"type": "error", "msg": str(exc), "loc": []}])
+
+
+def _mount() -> None:
+    # Imported here, not at module top, so that each app's router is built after settings.
+    from jingwu.areas.api import router as areas_router
+    from jingwu.orgs.api import router as orgs_router
+
+    api.add_router("/auth", orgs_router)
+    api.add_router("/areas", areas_router)
+
+
+_mount()

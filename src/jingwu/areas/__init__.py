@@ -1,0 +1,1 @@
+"""The three tiers of jurisdiction as polygons: branch → station → workstation → police room → grid."""

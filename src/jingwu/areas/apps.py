@@ -1,0 +1,9 @@
+"""App config for areas."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AreasConfig(AppConfig):
+    name = "jingwu.areas"
+    verbose_name = _("辖区")

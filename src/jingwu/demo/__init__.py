@@ -1,0 +1,1 @@
+"""The Jin'an demo district and its loader."""

@@ -1,0 +1,185 @@
+"""Use cases for people and access: log-in, API tokens, the acting person, need-to-know masks."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from axes.exceptions import AxesBackendPermissionDenied
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from jingwu.audit import services as audit
+from jingwu.engine.idnumber import mask_id_number, mask_phone
+from jingwu.errors import Forbidden, Invalid, NotFound
+from jingwu.orgs.models import PERSONAL_DATA_ROLES, POLICE_KINDS, POLICE_ROLES, ApiToken, Membership, Organization, OrgKind, Role
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One membership as the access rules read it."""
+
+    organization_id: int
+    organization_kind: str
+    role: str
+
+
+@dataclass
+class Actor:
+    """Who is acting: the user, their memberships, and what follows from them.
+
+    Built once per request by ``actor_for``; every access rule reads it instead of querying.
+    """
+
+    user: AbstractBaseUser | AnonymousUser
+    person_id: int | None = None
+    name: str = ""
+    grants: tuple[Grant, ...] = ()
+    #: Organization id → ids of it and all its ancestors (for "is under" checks).
+    lineage: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return bool(self.user.is_authenticated)
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(g.role for g in self.grants)
+
+    @cached_property
+    def organization_ids(self) -> frozenset[int]:
+        return frozenset(g.organization_id for g in self.grants)
+
+    @cached_property
+    def branch_ids(self) -> frozenset[int]:
+        """The root organizations (branches) the actor's organizations hang under."""
+        return frozenset(chain[-1] for chain in self.lineage.values() if chain)
+
+    @cached_property
+    def is_police(self) -> bool:
+        return any(g.role in POLICE_ROLES and g.organization_kind in POLICE_KINDS for g in self.grants)
+
+    @property
+    def primary_organization_id(self) -> int | None:
+        return self.grants[0].organization_id if self.grants else None
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def may_see_personal_data(self) -> bool:
+        """Police and window clerks see ID numbers and phones unmasked; partners do not."""
+        return any(g.role in PERSONAL_DATA_ROLES for g in self.grants)
+
+    def is_under(self, organization_id: int) -> bool:
+        """True when one of the actor's organizations is ``organization_id`` or below it."""
+        return any(organization_id in chain for chain in self.lineage.values())
+
+
+def _lineage(org_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:
+    chain = [org_id]
+    while (parent := parents.get(chain[-1])) is not None and parent not in chain:
+        chain.append(parent)
+    return tuple(chain)
+
+
+def actor_for(user: AbstractBaseUser | AnonymousUser) -> Actor:
+    """The acting person behind a user account (an anonymous actor has no grants)."""
+    cached = getattr(user, "_jingwu_actor", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    if not user.is_authenticated:
+        return Actor(user=user)
+    rows = list(
+        Membership.objects.filter(person__user=user, organization__is_active=True)
+        .select_related("organization", "person")
+        .order_by("id")
+    )
+    parents = dict(Organization.objects.values_list("id", "parent_id"))
+    actor = Actor(
+        user=user,
+        person_id=rows[0].person_id if rows else None,
+        name=rows[0].person.name if rows else str(user.get_username()),
+        grants=tuple(Grant(m.organization_id, m.organization.kind, m.role) for m in rows),
+        lineage={m.organization_id: _lineage(m.organization_id, parents) for m in rows},
+    )
+    user._jingwu_actor = actor  # type: ignore[union-attr]
+    return actor
+
+
+def log_in(*, request: HttpRequest, username: str, password: str) -> AbstractBaseUser:
+    """Check a password; 5 consecutive failures lock the account for 10 minutes (django-axes)."""
+    if not username or not password:
+        raise Invalid(_("请输入用户名和密码。"), loc=["username" if not username else "password"])
+    try:
+        user = authenticate(request=request, username=username, password=password)
+    except AxesBackendPermissionDenied:
+        user = None
+    if getattr(request, "axes_locked_out", False):
+        raise Forbidden(_("连续登录失败次数过多，账号已锁定 10 分钟。"), loc=["username"])
+    if user is None or not user.is_active:
+        raise Invalid(_("用户名或密码不正确。"), loc=["password"])
+    return user
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii", "replace")).hexdigest()
+
+
+def issue_token(*, user: AbstractBaseUser, now: datetime, name: str = "", request: HttpRequest | None = None) -> str:
+    """Create an API token for ``user`` and return its secret (shown once, stored hashed)."""
+    key = "jw_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name[:64], key_hash=_digest(key), prefix=key[3:9], created_at=now, expires_at=now + settings.API_TOKEN_TTL
+    )
+    audit.record(action="create", component="orgs", user=user, object_type="api_token", object_id=token.pk, request=request)
+    return key
+
+
+def user_for_token(*, key: str, now: datetime) -> AbstractBaseUser | None:
+    """The active user behind a token that is neither expired nor revoked, else None."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=_digest(key), revoked_at__isnull=True, expires_at__gt=now).first()
+    if token is None or not token.user.is_active:
+        return None
+    # Touch at most once a minute so a busy integration does not write on every call.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def revoke_token(*, key: str, now: datetime, request: HttpRequest | None = None) -> None:
+    """Revoke one token; it stops working at once."""
+    token = ApiToken.objects.filter(key_hash=_digest(key), revoked_at__isnull=True).first()
+    if token is None:
+        raise NotFound(_("令牌不存在或已吊销。"))
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    audit.record(action="update", component="orgs", user=token.user, object_type="api_token", object_id=token.pk, detail="revoked", request=request)
+
+
+def mask_id(actor: Actor, value: str) -> str:
+    """An ID number as this actor may see it."""
+    return value if actor.may_see_personal_data() or not value else mask_id_number(value)
+
+
+def mask_tel(actor: Actor, value: str) -> str:
+    """A phone number as this actor may see it."""
+    return value if actor.may_see_personal_data() or not value else mask_phone(value)
+
+
+def validate_kind(kind: str) -> str:
+    """An organization kind code, or a translated error naming the field."""
+    if kind not in OrgKind.values:
+        raise Invalid(_("未知的单位类型：%(kind)s") % {"kind": kind}, loc=["kind"])
+    return kind
+
+
+def validate_role(role: str) -> str:
+    """A role code, or a translated error naming the field."""
+    if role not in Role.values:
+        raise Invalid(_("未知的角色：%(role)s") % {"role": role}, loc=["role"])
+    return role

@@ -1,0 +1,29 @@
+"""Log-ins and failed log-ins go to the audit log, whichever door they came through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from jingwu.audit import services as audit
+
+
+@receiver(user_logged_in)
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit.record(action="login", component="orgs", user=user, object_type="user", object_id=user.pk, request=request)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    entry_user = None
+    audit.record(
+        action="login_failed",
+        component="orgs",
+        user=entry_user,
+        object_type="user",
+        object_id=str(credentials.get("username", ""))[:64],
+        outcome="failed",
+        request=request,
+    )
