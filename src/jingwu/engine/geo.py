@@ -222,7 +222,13 @@ class LocalProjection:
         return lat, lon
 
     def project_geometry(self, geom: BaseGeometry) -> BaseGeometry:
-        """A lon/lat shapely geometry to the same geometry in metres (x east, y north)."""
+        """A lon/lat shapely geometry to the same geometry in metres (x east, y north).
+
+        Vertices are projected and joined by straight lines again, so an edge that is straight
+        in lon/lat bows by up to a metre over 5 km. That is nothing against a polygon's area,
+        but it is everything for the slivers left between two polygons sharing such an edge:
+        measure intersections and differences computed in lon/lat with :func:`area_m2`.
+        """
 
         def forward(coords: FloatArray) -> FloatArray:
             x, y = self.to_xy(coords[:, 1], coords[:, 0])
@@ -238,6 +244,24 @@ class LocalProjection:
             return np.column_stack([lon, lat])
 
         return shapely.transform(geom, backward)
+
+
+def area_m2(geom: BaseGeometry) -> float:
+    """Area on the WGS-84 ellipsoid, in m², of a lon/lat geometry (edges straight in lon/lat).
+
+    The lon/lat area times the ellipsoid's area scale M * N * cos(lat) at the geometry's
+    centroid: the linear term of the scale's variation integrates to zero about the centroid,
+    so the relative error is below (height in radians)^2 / 8, about 4e-5 for a region 1 degree
+    tall. Unlike projecting vertices, it keeps slivers between shared edges at their true size.
+    """
+    if geom.is_empty:
+        return 0.0
+    area_deg2 = float(geom.area)
+    if area_deg2 == 0.0:
+        return 0.0
+    phi = math.radians(float(geom.centroid.y))
+    m, n = _radii(phi)
+    return area_deg2 * float(m * n) * math.cos(phi) * (math.pi / 180.0) ** 2
 
 
 def _radii(phi: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
