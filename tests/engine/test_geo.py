@@ -9,11 +9,13 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Point, box
+from scipy.integrate import quad
+from shapely.geometry import Point, Polygon, box
 
 from jingwu.engine.geo import (
     EARTH_RADIUS_M,
     LocalProjection,
+    area_m2,
     gcj02_to_wgs84,
     gcj02_to_wgs84_array,
     haversine_m,
@@ -244,3 +246,42 @@ def test_a_buffer_in_metres_round_trips_to_lon_lat():
 def test_projection_rejects_an_origin_out_of_range():
     with pytest.raises(ValueError):
         LocalProjection(91.0, 0.0)
+
+
+def ellipsoid_box_area_m2(lat1: float, lat2: float, dlon: float) -> float:
+    """Reference: exact area of a lon/lat box on WGS-84, integrating M * N * cos(lat)."""
+    a, f = 6378137.0, 1 / 298.257223563
+    e2 = f * (2 - f)
+
+    def scale(phi: float) -> float:
+        w2 = 1 - e2 * math.sin(phi) ** 2
+        return a * (1 - e2) / w2**1.5 * a / math.sqrt(w2) * math.cos(phi)
+
+    value, _ = quad(scale, math.radians(lat1), math.radians(lat2), epsabs=0, epsrel=1e-12)
+    return value * math.radians(dlon)
+
+
+@pytest.mark.parametrize(
+    ("lat", "size", "rel"),
+    [
+        (26.1, 0.01, 1e-8),
+        (26.1, 0.2, 1e-6),
+        (26.0, 1.0, 5e-5),
+        (-40.0, 1.0, 5e-5),
+        (0.0, 2.0, 2e-4),
+    ],
+)
+def test_area_m2_matches_the_ellipsoid(lat, size, rel):
+    cell = box(119.3, lat, 119.3 + size, lat + size)
+    assert area_m2(cell) == pytest.approx(ellipsoid_box_area_m2(lat, lat + size, size), rel=rel)
+
+
+def test_area_m2_keeps_a_sliver_between_shared_edges_at_its_true_size():
+    # Two triangles share a 5 km edge, but one has an extra vertex on it: the difference is a
+    # degenerate sliver in lon/lat (zero area), while projecting vertices bows it open.
+    a, b, c = (119.30, 26.10), (119.35, 26.12), (119.30, 26.14)
+    mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    left = Polygon([a, mid, b, c])
+    right = Polygon([a, b, (119.36, 26.09)])
+    assert area_m2(left.intersection(right)) < 1e-3
+    assert area_m2(Point(119.3, 26.1).buffer(0)) == 0.0
