@@ -158,6 +158,7 @@ class _Raster:
     ch: float
     nx: int
     ny: int
+    cell_m: float
 
     @property
     def size(self) -> int:
@@ -267,6 +268,11 @@ class JurisdictionIndex:
         """Cells in the raster (the same grid serves every level)."""
         return self._raster.size
 
+    @property
+    def cell_m(self) -> float:
+        """The raster's cell size in metres (roughly square cells)."""
+        return self._raster.cell_m
+
     def ambiguous_share(self) -> dict[str, float]:
         """Per level, the share of raster cells that need an exact test (a tuning figure)."""
         return {
@@ -306,8 +312,8 @@ def _make_raster(
 ) -> _Raster:
     """A grid over the bounding box of all geometries, two cells of margin on every side."""
     if not geoms:
-        return _Raster(0.0, 0.0, 1.0, 1.0, 1, 1)
-    minx, miny, maxx, maxy = shapely.total_bounds(np.array(geoms, dtype=object))
+        return _Raster(0.0, 0.0, 1.0, 1.0, 1, 1, 0.0)
+    minx, miny, maxx, maxy = map(float, shapely.total_bounds(np.array(geoms, dtype=object)))
     # Degrees per metre at the box's middle latitude: the grid only has to be roughly square.
     m_per_deg_y = 110_574.0
     m_per_deg_x = 111_320.0 * max(math.cos(math.radians((miny + maxy) / 2.0)), 0.01)
@@ -318,7 +324,7 @@ def _make_raster(
     cw, ch = size_m / m_per_deg_x, size_m / m_per_deg_y
     nx = math.ceil((maxx - minx) / cw) + 4
     ny = math.ceil((maxy - miny) / ch) + 4
-    return _Raster(minx - 2.0 * cw, miny - 2.0 * ch, cw, ch, nx, ny)
+    return _Raster(minx - 2.0 * cw, miny - 2.0 * ch, cw, ch, nx, ny, size_m)
 
 
 def _boundary_cells(
