@@ -18,7 +18,7 @@ api = NinjaAPI(
     title="Jingwu 警务 API",
     version="1",
     description="智慧警务站平台接口。Authenticate with `POST /api/v1/auth/token`, then send "
-    "`Authorization: Bearer <token>`. Errors: `{\"detail\": [{\"type\", \"msg\", \"loc\"}]}`.",
+    '`Authorization: Bearer <token>`. Errors: `{"detail": [{"type", "msg", "loc"}]}`.',
     auth=[BearerTokenAuth(), SessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
@@ -37,26 +37,26 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 # Pydantic's English messages, mapped to translatable ones by error type.
 _PYDANTIC_MESSAGES = {
-    "missing": lambda: _("This field is required."),
-    "float_parsing": lambda: _("Enter a number."),
-    "float_type": lambda: _("Enter a number."),
-    "int_parsing": lambda: _("Enter a whole number."),
-    "int_type": lambda: _("Enter a whole number."),
-    "string_type": lambda: _("Enter text."),
-    "string_too_long": lambda: _("The text is too long."),
-    "string_too_short": lambda: _("The text is too short."),
-    "enum": lambda: _("Unknown value: choose one of the allowed values."),
-    "literal_error": lambda: _("Unknown value: choose one of the allowed values."),
-    "json_invalid": lambda: _("The request body is not valid JSON."),
-    "model_attributes_type": lambda: _("The request body must be a JSON object."),
-    "dict_type": lambda: _("Expected a JSON object."),
-    "list_type": lambda: _("Expected a list."),
-    "bool_parsing": lambda: _("Enter true or false."),
-    "datetime_parsing": lambda: _("Enter a date and time (ISO 8601)."),
-    "datetime_from_date_parsing": lambda: _("Enter a date and time (ISO 8601)."),
-    "date_from_datetime_parsing": lambda: _("Enter a date (YYYY-MM-DD)."),
-    "date_parsing": lambda: _("Enter a date (YYYY-MM-DD)."),
-    "finite_number": lambda: _("Enter a finite number."),
+    "missing": lambda: _("此字段为必填项。"),
+    "float_parsing": lambda: _("请输入数字。"),
+    "float_type": lambda: _("请输入数字。"),
+    "int_parsing": lambda: _("请输入整数。"),
+    "int_type": lambda: _("请输入整数。"),
+    "string_type": lambda: _("请输入文本。"),
+    "string_too_long": lambda: _("文本过长。"),
+    "string_too_short": lambda: _("文本过短。"),
+    "enum": lambda: _("未知的取值，请从允许的选项中选择。"),
+    "literal_error": lambda: _("未知的取值，请从允许的选项中选择。"),
+    "json_invalid": lambda: _("请求体不是有效的 JSON。"),
+    "model_attributes_type": lambda: _("请求体必须是 JSON 对象。"),
+    "dict_type": lambda: _("此处应为 JSON 对象。"),
+    "list_type": lambda: _("此处应为列表。"),
+    "bool_parsing": lambda: _("请输入 true 或 false。"),
+    "datetime_parsing": lambda: _("请输入日期时间（ISO 8601）。"),
+    "datetime_from_date_parsing": lambda: _("请输入日期时间（ISO 8601）。"),
+    "date_from_datetime_parsing": lambda: _("请输入日期（YYYY-MM-DD）。"),
+    "date_parsing": lambda: _("请输入日期（YYYY-MM-DD）。"),
+    "finite_number": lambda: _("请输入有限的数字。"),
 }
 
 
@@ -69,7 +69,7 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         detail.append(
             {
                 "type": kind,
-                "msg": message() if message else str(err.get("msg", _("Invalid value."))),
+                "msg": message() if message else str(err.get("msg", _("取值无效。"))),
                 "loc": [p for p in err.get("loc", ()) if p not in ("body", "payload", "query")],
             }
         )
@@ -78,13 +78,27 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, [{"type": "unauthenticated", "msg": _("Log in first: send a valid bearer token."), "loc": []}])
+    return _error(
+        request,
+        401,
+        [
+            {
+                "type": "unauthenticated",
+                "msg": _("请先登录：请求须携带有效的 Bearer 令牌。"),
+                "loc": [],
+            }
+        ],
+    )
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
-        return _error(request, 400, [{"type": "json_invalid", "msg": _("The request body is not valid JSON."), "loc": ["body"]}])
+        return _error(
+            request,
+            400,
+            [{"type": "json_invalid", "msg": _("请求体不是有效的 JSON。"), "loc": ["body"]}],
+        )
     return _error(request, exc.status_code, [{"type": "error", "msg": str(exc), "loc": []}])
 
 

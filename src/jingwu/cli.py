@@ -43,17 +43,27 @@ def _run(func: Any) -> Any:
     try:
         return func()
     except DomainError as exc:
-        lines = [str(e.get("msg")) + (f"  ({'/'.join(map(str, e.get('loc', [])))})" if e.get("loc") else "") for e in exc.detail()]
+        lines = [
+            str(e.get("msg"))
+            + (f"  ({'/'.join(map(str, e.get('loc', [])))})" if e.get("loc") else "")
+            for e in exc.detail()
+        ]
         _fail("\n  ".join(lines))
 
 
-@app.command()
-def manage(args: Annotated[list[str] | None, typer.Argument(help="django-admin arguments")] = None) -> None:
+@app.command(
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "help_option_names": [],
+    }
+)
+def manage(ctx: typer.Context) -> None:
     """Run a Django management command (migrate, createsuperuser, shell…)."""
     _django()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["jingwu manage", *(args or [])])
+    execute_from_command_line(["jingwu manage", *ctx.args])
 
 
 @app.command()
@@ -63,7 +73,9 @@ def serve(host: str = "127.0.0.1", port: int = typer.Option(8000, envvar="PORT")
     import uvicorn
 
     out.print(f"Jingwu: http://{host}:{port}/   API docs: http://{host}:{port}/api/v1/docs")
-    uvicorn.run("jingwu.asgi:application", host=host, port=port, log_level="warning", lifespan="off")
+    uvicorn.run(
+        "jingwu.asgi:application", host=host, port=port, log_level="warning", lifespan="off"
+    )
 
 
 @demo_app.command("load")
@@ -86,7 +98,9 @@ def demo_load(password: str = typer.Option("jingwu-demo", envvar="JINGWU_DEMO_PA
 
 @areas_app.command("import")
 def areas_import(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection")
+    ],
     dry_run: bool = typer.Option(False, "--dry-run", help="validate only, write nothing"),
 ) -> None:
     """Import areas of every tier from GeoJSON (all or nothing; overlaps refused, gaps reported)."""
@@ -108,13 +122,19 @@ def areas_import(
     for w in report.warnings:
         err.print(f"[yellow]warning:[/] {w['msg']} ({', '.join(w['areas'])})")
     verb = "would create" if dry_run else "created"
-    out.print(f"{verb} {report.created}, {'would update' if dry_run else 'updated'} {report.updated}, warnings {len(report.warnings)}")
+    out.print(
+        f"{verb} {report.created}, {'would update' if dry_run else 'updated'} {report.updated}, warnings {len(report.warnings)}"
+    )
 
 
 @areas_app.command("export")
 def areas_export(
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: stdout)")] = None,
-    level: Annotated[str | None, typer.Option(help="branch, station, workstation, police_room or grid")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="file (default: stdout)")
+    ] = None,
+    level: Annotated[
+        str | None, typer.Option(help="branch, station, workstation, police_room or grid")
+    ] = None,
 ) -> None:
     """Export areas as one GeoJSON FeatureCollection that ``areas import`` reads back."""
     _django()
@@ -139,7 +159,9 @@ def audit_verify() -> None:
 
     result = verify_chain()
     if not result.ok:
-        _fail(f"audit chain broken at row {result.broken_id} ({result.reason}); {result.checked} rows read")
+        _fail(
+            f"audit chain broken at row {result.broken_id} ({result.reason}); {result.checked} rows read"
+        )
     out.print(f"audit chain intact: {result.checked} rows")
 
 

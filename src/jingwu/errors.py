@@ -15,7 +15,13 @@ class DomainError(Exception):
     status = 400
     type = "domain_error"
 
-    def __init__(self, msg: str, *, loc: Sequence[str | int] = (), errors: list[dict[str, object]] | None = None) -> None:
+    def __init__(
+        self,
+        msg: str,
+        *,
+        loc: Sequence[str | int] = (),
+        errors: list[dict[str, object]] | None = None,
+    ) -> None:
         super().__init__(str(msg))
         self.msg = msg
         self.loc = list(loc)

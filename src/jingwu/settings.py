@@ -23,8 +23,14 @@ if SECRET_KEY == DEV_SECRET_KEY and ENV != "dev":
         "JINGWU_SECRET_KEY is not set. Set a long random key, or JINGWU_ENV=dev for development."
     )
 DEBUG = os.environ.get("JINGWU_DEBUG", "0") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("JINGWU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("JINGWU_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+ALLOWED_HOSTS = [
+    h
+    for h in os.environ.get("JINGWU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h
+]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("JINGWU_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
 
 DATA_DIR = Path(os.environ.get("JINGWU_DATA_DIR", Path.cwd() / "var")).resolve()
 TILE_URL = os.environ.get("JINGWU_TILE_URL", "")
@@ -81,7 +87,9 @@ TEMPLATES = [
 def _database() -> dict[str, object]:
     url = os.environ.get("JINGWU_DATABASE_URL", "")
     if url:
-        db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        db: dict[str, object] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
         if db["ENGINE"] == "django.db.backends.sqlite3":
             db["OPTIONS"] = _sqlite_options()
         return db
@@ -116,7 +124,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -152,6 +163,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(
+    parents=True, exist_ok=True
+)  # WhiteNoise serves from finders; it wants the root to exist
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -161,3 +175,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("JINGWU_LOG_LEVEL", "WARNING")},
 }
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # lockout is per account (username), as the brief asks

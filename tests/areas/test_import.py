@@ -19,11 +19,20 @@ pytestmark = pytest.mark.django_db
 
 
 def _square(lon: float, lat: float, d: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
+        ],
+    }
 
 
 def _feature(level: str, code: str, parent: str | None, geometry: dict) -> dict:
-    return {"type": "Feature", "properties": {"level": level, "code": code, "name": f"测试{code}", "parent": parent}, "geometry": geometry}
+    return {
+        "type": "Feature",
+        "properties": {"level": level, "code": code, "name": f"测试{code}", "parent": parent},
+        "geometry": geometry,
+    }
 
 
 def _snapshot() -> list[tuple]:
@@ -48,10 +57,13 @@ def test_export_then_import_round_trips_without_changes(demo: None) -> None:
 
 
 def test_new_branch_imports_with_a_gap_reported(demo: None) -> None:
-    doc = {"type": "FeatureCollection", "features": [
-        _feature("branch", "T-B", None, _square(100.0, 30.0, 0.1)),
-        _feature("station", "T-S", "T-B", _square(100.0, 30.0, 0.05)),
-    ]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            _feature("branch", "T-B", None, _square(100.0, 30.0, 0.1)),
+            _feature("station", "T-S", "T-B", _square(100.0, 30.0, 0.05)),
+        ],
+    }
     with transaction.atomic():
         report = import_areas(doc=doc)
     assert report.created == 2
@@ -60,19 +72,27 @@ def test_new_branch_imports_with_a_gap_reported(demo: None) -> None:
 
 
 def test_overlapping_siblings_are_refused_and_nothing_is_written(demo: None) -> None:
-    doc = {"type": "FeatureCollection", "features": [
-        _feature("branch", "T-B", None, _square(100.0, 30.0, 0.1)),
-        _feature("station", "T-S1", "T-B", _square(100.0, 30.0, 0.06)),
-        _feature("station", "T-S2", "T-B", _square(100.05, 30.0, 0.05)),
-    ]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            _feature("branch", "T-B", None, _square(100.0, 30.0, 0.1)),
+            _feature("station", "T-S1", "T-B", _square(100.0, 30.0, 0.06)),
+            _feature("station", "T-S2", "T-B", _square(100.05, 30.0, 0.05)),
+        ],
+    }
     err = _expect_invalid(doc)
     assert any(e["code"] == "overlap" for e in err.errors)
     assert "重叠" in err.errors[0]["msg"] or any("重叠" in e["msg"] for e in err.errors)
 
 
 def test_a_self_intersecting_polygon_is_refused(demo: None) -> None:
-    bowtie = {"type": "Polygon", "coordinates": [[[100, 30], [100.1, 30.1], [100.1, 30], [100, 30.1], [100, 30]]]}
-    err = _expect_invalid({"type": "FeatureCollection", "features": [_feature("branch", "T-B", None, bowtie)]})
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[100, 30], [100.1, 30.1], [100.1, 30], [100, 30.1], [100, 30]]],
+    }
+    err = _expect_invalid(
+        {"type": "FeatureCollection", "features": [_feature("branch", "T-B", None, bowtie)]}
+    )
     assert err.errors[0]["code"] in ("self_intersection", "invalid_geometry")
 
 
@@ -81,21 +101,37 @@ def test_a_self_intersecting_polygon_is_refused(demo: None) -> None:
     [
         ({"type": "Polygon"}, "坐标"),
         ({"type": "Point", "coordinates": [100, 30]}, "Polygon"),
-        ({"type": "Polygon", "coordinates": [[[100, 30], [100.1, 30], [100.1, 30.1], [100, 30.1]]]}, "闭合"),
-        ({"type": "Polygon", "coordinates": [[[100, 30], ["x", 30], [100.1, 30.1], [100, 30]]]}, "数字"),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[100, 30], [100.1, 30], [100.1, 30.1], [100, 30.1]]],
+            },
+            "闭合",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[100, 30], ["x", 30], [100.1, 30.1], [100, 30]]]},
+            "数字",
+        ),
     ],
 )
-def test_malformed_geojson_geometry_gets_a_field_message(demo: None, geometry: dict, text: str) -> None:
-    err = _expect_invalid({"type": "FeatureCollection", "features": [_feature("branch", "T-B", None, geometry)]})
+def test_malformed_geojson_geometry_gets_a_field_message(
+    demo: None, geometry: dict, text: str
+) -> None:
+    err = _expect_invalid(
+        {"type": "FeatureCollection", "features": [_feature("branch", "T-B", None, geometry)]}
+    )
     assert err.errors[0]["loc"] == ["features", 0, "geometry"]
     assert text in err.errors[0]["msg"]
 
 
 def test_unknown_level_and_missing_parent_are_refused(demo: None) -> None:
-    doc = {"type": "FeatureCollection", "features": [
-        _feature("province", "T-P", None, _square(100.0, 30.0, 0.1)),
-        _feature("grid", "T-G", "NO-SUCH", _square(100.0, 30.0, 0.01)),
-    ]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            _feature("province", "T-P", None, _square(100.0, 30.0, 0.1)),
+            _feature("grid", "T-G", "NO-SUCH", _square(100.0, 30.0, 0.01)),
+        ],
+    }
     err = _expect_invalid(doc)
     locs = [e["loc"] for e in err.errors]
     assert ["features", 0, "properties", "level"] in locs

@@ -18,7 +18,9 @@ POSTS = [
 
 
 @pytest.mark.parametrize(("lat", "lon", "workstation", "station"), POSTS)
-def test_each_post_resolves_to_its_own_workstation_and_station(api, lat, lon, workstation, station) -> None:
+def test_each_post_resolves_to_its_own_workstation_and_station(
+    api, lat, lon, workstation, station
+) -> None:
     r = api("duty_taihe").get(f"/api/v1/areas/locate?lat={lat}&lon={lon}")
     assert r.status_code == 200, r.content
     body = r.json()
@@ -38,7 +40,9 @@ def test_gcj02_input_is_converted_before_locating(api) -> None:
 def test_a_point_outside_the_branch_gets_422_saying_so(api) -> None:
     r = api("duty_taihe").get("/api/v1/areas/locate?lat=26.08&lon=119.20")
     assert r.status_code == 422
-    assert r.json()["detail"] == [{"type": "invalid", "msg": "该位置不在本分局辖区内。", "loc": ["lat"]}]
+    assert r.json()["detail"] == [
+        {"type": "invalid", "msg": "该位置不在本分局辖区内。", "loc": ["lat"]}
+    ]
 
 
 def test_the_message_is_english_with_accept_language_en(api) -> None:
@@ -48,7 +52,12 @@ def test_the_message_is_english_with_accept_language_en(api) -> None:
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("lat=abc&lon=119.3", "lat"), ("lat=26.1&lon=nan", "lon"), ("lat=95&lon=119.3", "lat"), ("lat=26.1&lon=119.3&crs=bd09", "crs")],
+    [
+        ("lat=abc&lon=119.3", "lat"),
+        ("lat=26.1&lon=nan", "lon"),
+        ("lat=95&lon=119.3", "lat"),
+        ("lat=26.1&lon=119.3&crs=bd09", "crs"),
+    ],
 )
 def test_bad_coordinates_get_a_field_error(api, query: str, field: str) -> None:
     r = api("duty_taihe").get(f"/api/v1/areas/locate?{query}")

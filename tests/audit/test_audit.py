@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _three_rows() -> list[AuditEntry]:
-    return [services.record(action="read", component="test", object_type="thing", object_id=i) for i in range(3)]
+    return [
+        services.record(action="read", component="test", object_type="thing", object_id=i)
+        for i in range(3)
+    ]
 
 
 def test_rows_chain_to_their_predecessor(demo: None) -> None:
@@ -39,7 +42,9 @@ def test_rows_cannot_be_updated_or_deleted_through_the_application(demo: None) -
 def test_verify_names_the_first_row_changed_behind_the_applications_back(demo: None) -> None:
     rows = _three_rows()
     with connection.cursor() as cur:
-        cur.execute("UPDATE audit_auditentry SET object_id = %s WHERE id = %s", ["tampered", rows[1].pk])
+        cur.execute(
+            "UPDATE audit_auditentry SET object_id = %s WHERE id = %s", ["tampered", rows[1].pk]
+        )
     result = services.verify_chain()
     assert not result.ok and result.broken_id == rows[1].pk and result.reason == "content"
     cli = CliRunner().invoke(app, ["audit", "verify"])

@@ -11,7 +11,13 @@ from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
-WORKSTATIONS = ["东二环泰禾商圈智慧警务站", "鼓山崇贤智慧警务站", "新店龙头警务站", "鼓岭生态警务站", "火车站派出所路地联勤指挥中心"]
+WORKSTATIONS = [
+    "东二环泰禾商圈智慧警务站",
+    "鼓山崇贤智慧警务站",
+    "新店龙头警务站",
+    "鼓岭生态警务站",
+    "火车站派出所路地联勤指挥中心",
+]
 
 
 def test_duty_officer_sees_the_map_with_the_five_workstations(page: Any, tmp_path: Path) -> None:

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def _login(username: str, password: str, language: str = "zh-hans") -> object:
     return Client(HTTP_ACCEPT_LANGUAGE=language).post(
-        "/api/v1/auth/token", data=json.dumps({"username": username, "password": password}), content_type="application/json"
+        "/api/v1/auth/token",
+        data=json.dumps({"username": username, "password": password}),
+        content_type="application/json",
     )
 
 
@@ -39,7 +41,9 @@ def test_wrong_password_gets_a_chinese_field_error_and_is_audited(demo: None) ->
     before = AuditEntry.objects.filter(action="login_failed").count()
     r = _login("duty_taihe", "wrong-password")
     assert r.status_code == 422
-    assert r.json()["detail"] == [{"type": "invalid", "msg": "用户名或密码不正确。", "loc": ["password"]}]
+    assert r.json()["detail"] == [
+        {"type": "invalid", "msg": "用户名或密码不正确。", "loc": ["password"]}
+    ]
     assert AuditEntry.objects.filter(action="login_failed").count() == before + 1
     assert not ApiToken.objects.exists()
 
@@ -80,7 +84,10 @@ def test_revoked_token_stops_working(demo: None) -> None:
 def test_expired_token_stops_working(demo: None) -> None:
     token = _login("commander_jinan", DEMO_PASSWORD).json()["token"]
     ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert Client().get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        Client().get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
 
 
 def test_no_token_gets_401(demo: None) -> None:
@@ -90,11 +97,15 @@ def test_no_token_gets_401(demo: None) -> None:
 def test_malformed_json_gets_400_with_a_message(demo: None) -> None:
     r = Client().post("/api/v1/auth/token", data="{not json", content_type="application/json")
     assert r.status_code == 400
-    assert r.json()["detail"] == [{"type": "json_invalid", "msg": "请求体不是有效的 JSON。", "loc": ["body"]}]
+    assert r.json()["detail"] == [
+        {"type": "json_invalid", "msg": "请求体不是有效的 JSON。", "loc": ["body"]}
+    ]
 
 
 def test_missing_field_gets_422_naming_the_field(demo: None) -> None:
-    r = Client().post("/api/v1/auth/token", data=json.dumps({"username": "x"}), content_type="application/json")
+    r = Client().post(
+        "/api/v1/auth/token", data=json.dumps({"username": "x"}), content_type="application/json"
+    )
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["password"]
     assert r.json()["detail"][0]["msg"] == "此字段为必填项。"

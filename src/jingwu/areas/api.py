@@ -27,7 +27,11 @@ class LocateOut(Schema):
     grid: Ref | None
 
 
-@router.get("/locate", response=LocateOut, summary="The station, workstation, police room and grid of a point")
+@router.get(
+    "/locate",
+    response=LocateOut,
+    summary="The station, workstation, police room and grid of a point",
+)
 def locate(request: HttpRequest, lat: str, lon: str, crs: str = "wgs84") -> dict[str, Any]:
     # lat/lon arrive as strings so that "abc" gets our translated field error, not pydantic's.
     return services.locate(actor=actor_for(request.user), lat=lat, lon=lon, crs=crs)

@@ -30,9 +30,21 @@ class Area(models.Model):
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices, db_index=True)
     code = models.CharField(_("代码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=120)
-    parent = models.ForeignKey("self", verbose_name=_("上级辖区"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级辖区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     organization = models.ForeignKey(
-        Organization, verbose_name=_("责任单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="areas"
+        Organization,
+        verbose_name=_("责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="areas",
     )
     geometry = models.JSONField(_("边界（GeoJSON）"))
     post_lat = models.FloatField(_("驻点纬度"), null=True, blank=True)

@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 from jingwu.areas.models import LEVEL_ORDER, Area, Level
 from jingwu.audit import services as audit
 from jingwu.engine import geo
-from jingwu.engine.jurisdiction import AreaShape, GeometryError, JurisdictionIndex, parse_geometry, validate_tier
+from jingwu.engine.jurisdiction import (
+    AreaShape,
+    GeometryError,
+    JurisdictionIndex,
+    parse_geometry,
+    validate_tier,
+)
 from jingwu.errors import Invalid, NotFound
 from jingwu.orgs.models import Organization
 from jingwu.orgs.services import Actor
@@ -61,10 +67,16 @@ def _current() -> _Snapshot:
     if snap is not None and snap.key == key:
         return snap
     with _lock:
-        rows = list(Area.objects.values("id", "level", "parent_id", "geometry", "name", "code", "organization_id"))
+        rows = list(
+            Area.objects.values(
+                "id", "level", "parent_id", "geometry", "name", "code", "organization_id"
+            )
+        )
         parents = {r["id"]: r["parent_id"] for r in rows}
         org = {r["id"]: r["organization_id"] for r in rows}
-        index = JurisdictionIndex.build([AreaShape(r["id"], r["level"], r["parent_id"], r["geometry"]) for r in rows])
+        index = JurisdictionIndex.build(
+            [AreaShape(r["id"], r["level"], r["parent_id"], r["geometry"]) for r in rows]
+        )
         refs = {r["id"]: AreaRef(r["id"], r["name"], r["level"], r["code"]) for r in rows}
         branch_org = {r["id"]: org[_branch_of(r["id"], parents)] for r in rows}
         _snapshot = _Snapshot(key, index, refs, branch_org)
@@ -173,13 +185,16 @@ class ImportReport:
 
 
 _GEOMETRY_REASONS = {
+    "not_object": lambda: _("几何必须是 GeoJSON 对象。"),
     "missing_type": lambda: _("缺少 type。"),
-    "type": lambda: _("几何类型必须是 Polygon 或 MultiPolygon。"),
-    "coordinates": lambda: _("坐标结构不正确。"),
-    "unclosed": lambda: _("多边形的环没有闭合（首尾坐标须相同）。"),
-    "too_few": lambda: _("多边形的环至少需要 4 个坐标。"),
-    "not_number": lambda: _("坐标必须是有限的数字。"),
-    "range": lambda: _("经纬度超出范围。"),
+    "not_polygon": lambda: _("几何类型必须是 Polygon 或 MultiPolygon。"),
+    "missing_coordinates": lambda: _("缺少坐标 coordinates。"),
+    "nesting": lambda: _("坐标结构不正确。"),
+    "unclosed_ring": lambda: _("多边形的环没有闭合（首尾坐标须相同）。"),
+    "too_few_positions": lambda: _("多边形的环至少需要 4 个坐标。"),
+    "not_numeric": lambda: _("坐标必须是有限的数字。"),
+    "not_finite": lambda: _("坐标必须是有限的数字。"),
+    "out_of_range": lambda: _("经纬度超出范围。"),
 }
 
 _ISSUE_MESSAGES = {
@@ -195,12 +210,16 @@ _ISSUE_MESSAGES = {
 
 
 def _geometry_message(exc: GeometryError) -> str:
-    f = _GEOMETRY_REASONS.get(getattr(exc, "reason", ""), None)
+    f = _GEOMETRY_REASONS.get(getattr(exc, "reason", ""))
     return f() if f else _("GeoJSON 几何格式不正确。")
 
 
 def _parse_features(doc: Any) -> list[dict[str, Any]]:
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
+    if (
+        not isinstance(doc, dict)
+        or doc.get("type") != "FeatureCollection"
+        or not isinstance(doc.get("features"), list)
+    ):
         raise Invalid(_("文件必须是 GeoJSON FeatureCollection。"), loc=["type"])
     errors: list[dict[str, Any]] = []
     parsed: list[dict[str, Any]] = []
@@ -210,9 +229,18 @@ def _parse_features(doc: Any) -> list[dict[str, Any]]:
         if not isinstance(props, dict):
             errors.append({"msg": _("要素缺少 properties。"), "loc": loc})
             continue
-        level, code, name = props.get("level"), str(props.get("code") or "").strip(), str(props.get("name") or "").strip()
+        level, code, name = (
+            props.get("level"),
+            str(props.get("code") or "").strip(),
+            str(props.get("name") or "").strip(),
+        )
         if level not in Level.values:
-            errors.append({"msg": _("未知的层级：%(level)s") % {"level": level}, "loc": [*loc, "properties", "level"]})
+            errors.append(
+                {
+                    "msg": _("未知的层级：%(level)s") % {"level": level},
+                    "loc": [*loc, "properties", "level"],
+                }
+            )
         if not code:
             errors.append({"msg": _("缺少代码 code。"), "loc": [*loc, "properties", "code"]})
         if not name:
@@ -221,7 +249,16 @@ def _parse_features(doc: Any) -> list[dict[str, Any]]:
             parse_geometry(feat.get("geometry"))
         except GeometryError as exc:
             errors.append({"msg": _geometry_message(exc), "loc": [*loc, "geometry"]})
-        parsed.append({"index": i, "level": level, "code": code, "name": name, "props": props, "geometry": feat.get("geometry")})
+        parsed.append(
+            {
+                "index": i,
+                "level": level,
+                "code": code,
+                "name": name,
+                "props": props,
+                "geometry": feat.get("geometry"),
+            }
+        )
     if errors:
         raise Invalid(errors[0]["msg"], errors=errors)
     return parsed
@@ -250,28 +287,42 @@ def import_areas(*, doc: Any, actor_user: Any = None, dry_run: bool = False) -> 
         if depth == 0 and parent:
             errors.append({"msg": _("分局辖区不能有上级。"), "loc": [*loc, "parent"]})
         elif depth > 0 and (parent not in level_of or level_of[parent] != LEVEL_ORDER[depth - 1]):
-            errors.append({"msg": _("上级辖区必须是已存在的上一层级辖区。"), "loc": [*loc, "parent"]})
+            errors.append(
+                {"msg": _("上级辖区必须是已存在的上一层级辖区。"), "loc": [*loc, "parent"]}
+            )
         org = f["props"].get("organization")
         if org and org not in orgs:
-            errors.append({"msg": _("责任单位不存在：%(org)s") % {"org": org}, "loc": [*loc, "organization"]})
+            errors.append(
+                {"msg": _("责任单位不存在：%(org)s") % {"org": org}, "loc": [*loc, "organization"]}
+            )
     if errors:
         raise Invalid(errors[0]["msg"], errors=errors)
 
     # Validate the tiers as they will be after the import: stored areas overlaid by the file.
-    geometry = {c: a.geometry for c, a in existing.items()} | {f["code"]: f["geometry"] for f in feats}
+    geometry = {c: a.geometry for c, a in existing.items()} | {
+        f["code"]: f["geometry"] for f in feats
+    }
     parent_of = {c: (a.parent.code if a.parent_id else None) for c, a in existing.items()} | {
         f["code"]: f["props"].get("parent") for f in feats
     }
     ids = {c: n for n, c in enumerate(sorted(geometry), start=1)}
     code_of = {n: c for c, n in ids.items()}
-    shapes = [AreaShape(ids[c], level_of[c], ids.get(parent_of[c]) if parent_of[c] else None, geometry[c]) for c in geometry]
+    shapes = [
+        AreaShape(ids[c], level_of[c], ids.get(parent_of[c]) if parent_of[c] else None, geometry[c])
+        for c in geometry
+    ]
     report = ImportReport()
     feature_index = {f["code"]: f["index"] for f in feats}
     for issue in validate_tier(shapes):
         codes = [code_of[i] for i in issue.area_ids]
         figure = f"{issue.area_m2:,.0f}" if issue.area_m2 is not None else issue.detail
         msg = _ISSUE_MESSAGES.get(issue.code, lambda d: str(d))(figure)
-        entry = {"msg": msg, "code": issue.code, "areas": codes, "loc": ["features", feature_index.get(codes[0], codes[0])]}
+        entry = {
+            "msg": msg,
+            "code": issue.code,
+            "areas": codes,
+            "loc": ["features", feature_index.get(codes[0], codes[0])],
+        }
         (errors if issue.severity == "error" else report.warnings).append(entry)
     if errors:
         raise Invalid(errors[0]["msg"], errors=errors)
@@ -289,16 +340,28 @@ def import_areas(*, doc: Any, actor_user: Any = None, dry_run: bool = False) -> 
             "name": f["name"],
             "geometry": f["geometry"],
             "parent": existing.get(props.get("parent")) if props.get("parent") else None,
-            "organization": orgs.get(props.get("organization")) if props.get("organization") else None,
+            "organization": orgs.get(props.get("organization"))
+            if props.get("organization")
+            else None,
             "illustrative": bool(props.get("illustrative", False)),
             "post_lon": float(post[0]) if post else None,
             "post_lat": float(post[1]) if post else None,
             "population": props.get("population"),
-            "properties": {k: v for k, v in props.items() if k in ("community", "kind", "approximate", "township")},
+            "properties": {
+                k: v
+                for k, v in props.items()
+                if k in ("community", "kind", "approximate", "township")
+            },
         }
         area, created = Area.objects.update_or_create(code=f["code"], defaults=values)
         existing[f["code"]] = area
         report.created += created
         report.updated += not created
-        audit.record(action="create" if created else "update", component="areas", user=actor_user, object_type="area", object_id=area.pk)
+        audit.record(
+            action="create" if created else "update",
+            component="areas",
+            user=actor_user,
+            object_type="area",
+            object_id=area.pk,
+        )
     return report

@@ -8,7 +8,16 @@ from jingwu.audit.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "username", "action", "object_type", "object_id", "component", "outcome", "client")
+    list_display = (
+        "at",
+        "username",
+        "action",
+        "object_type",
+        "object_id",
+        "component",
+        "outcome",
+        "client",
+    )
     list_filter = ("action", "outcome", "component", "object_type")
     search_fields = ("username", "object_id", "object_type", "client")
     date_hierarchy = "at"
@@ -45,5 +54,9 @@ def _record(request: HttpRequest, action: str, obj: object) -> None:
 
     meta = obj._meta  # type: ignore[attr-defined]
     services.record(
-        action=action, component="admin", object_type=meta.label_lower, object_id=obj.pk, request=request  # type: ignore[attr-defined]
+        action=action,
+        component="admin",
+        object_type=meta.label_lower,
+        object_id=obj.pk,
+        request=request,  # type: ignore[attr-defined]
     )

@@ -22,16 +22,32 @@ class Panel:
 def panels_for(actor: Actor) -> list[Panel]:
     """The panels for this actor's roles; the jurisdiction map for everyone with a district."""
     memberships = (
-        Membership.objects.filter(person_id=actor.person_id).select_related("organization").order_by("id")
+        Membership.objects.filter(person_id=actor.person_id)
+        .select_related("organization")
+        .order_by("id")
         if actor.person_id
         else []
     )
-    me = Panel(_("我的岗位"), [f"{m.organization.name} · {m.get_role_display()}" for m in memberships])
+    me = Panel(
+        _("我的岗位"), [f"{m.organization.name} · {m.get_role_display()}" for m in memberships]
+    )
     panels = [me]
     if actor.branch_ids:
-        panels.append(Panel(_("辖区"), [_("分局、派出所、警务站、警务室与网格的边界。")], [(_("打开辖区地图"), "/map/")]))
+        panels.append(
+            Panel(
+                _("辖区"),
+                [_("分局、派出所、警务站、警务室与网格的边界。")],
+                [(_("打开辖区地图"), "/map/")],
+            )
+        )
     if actor.has_role(Role.COMMANDER, Role.ADMIN, Role.AUDITOR):
-        panels.append(Panel(_("管理"), [_("单位、人员、辖区与审计记录。")], [(_("后台管理"), "/admin/"), (_("接口文档"), "/api/v1/docs")]))
+        panels.append(
+            Panel(
+                _("管理"),
+                [_("单位、人员、辖区与审计记录。")],
+                [(_("后台管理"), "/admin/"), (_("接口文档"), "/api/v1/docs")],
+            )
+        )
     if not actor.grants:
         panels.append(Panel(_("尚无岗位"), [_("您的账号还没有加入任何单位，请联系管理员。")]))
     return panels

@@ -33,7 +33,9 @@ class DemoArea:
 
 
 def _data(name: str) -> Any:
-    return json.loads(resources.files("jingwu.demo").joinpath("data").joinpath(name).read_text("utf-8"))
+    return json.loads(
+        resources.files("jingwu.demo").joinpath("data").joinpath(name).read_text("utf-8")
+    )
 
 
 def district_spec() -> dict[str, Any]:
@@ -81,12 +83,18 @@ def build_demo_areas() -> tuple[DemoArea, ...]:
     spec = district_spec()
     branch_poly = outline()
     areas = [
-        DemoArea("branch", spec["branch"]["code"], spec["branch"]["name"], None, mapping(branch_poly))
+        DemoArea(
+            "branch", spec["branch"]["code"], spec["branch"]["name"], None, mapping(branch_poly)
+        )
     ]
     posts = [(s["workstation"]["lon"], s["workstation"]["lat"]) for s in spec["stations"]]
-    for i, (st, st_poly) in enumerate(zip(spec["stations"], _voronoi(posts, branch_poly), strict=True)):
+    for i, (st, st_poly) in enumerate(
+        zip(spec["stations"], _voronoi(posts, branch_poly), strict=True)
+    ):
         ws = st["workstation"]
-        areas.append(DemoArea("station", st["code"], st["name"], spec["branch"]["code"], mapping(st_poly)))
+        areas.append(
+            DemoArea("station", st["code"], st["name"], spec["branch"]["code"], mapping(st_poly))
+        )
         areas.append(
             DemoArea(
                 "workstation",
@@ -100,14 +108,33 @@ def build_demo_areas() -> tuple[DemoArea, ...]:
         rooms = _partition(st_poly, len(st["rooms"]), anchor=(ws["lon"], ws["lat"]), seed=100 + i)
         for j, (room, room_poly) in enumerate(zip(st["rooms"], rooms, strict=True)):
             areas.append(
-                DemoArea("police_room", room["code"], room["name"], ws["code"], mapping(room_poly),
-                         {"community": room["community"]})
+                DemoArea(
+                    "police_room",
+                    room["code"],
+                    room["name"],
+                    ws["code"],
+                    mapping(room_poly),
+                    {"community": room["community"]},
+                )
             )
             c = room_poly.representative_point()
-            grids = _partition(room_poly, spec["grids_per_room"], anchor=(c.x, c.y), seed=1000 + 10 * i + j)
+            grids = _partition(
+                room_poly, spec["grids_per_room"], anchor=(c.x, c.y), seed=1000 + 10 * i + j
+            )
             for n, grid_poly in enumerate(grids, start=1):
-                community = room["community"].replace("居委会", "").replace("委员会", "").replace("村委会", "村")
+                community = (
+                    room["community"]
+                    .replace("居委会", "")
+                    .replace("委员会", "")
+                    .replace("村委会", "村")
+                )
                 areas.append(
-                    DemoArea("grid", f"{room['code']}-{n:02d}", f"{community}第{n}网格", room["code"], mapping(grid_poly))
+                    DemoArea(
+                        "grid",
+                        f"{room['code']}-{n:02d}",
+                        f"{community}第{n}网格",
+                        room["code"],
+                        mapping(grid_poly),
+                    )
                 )
     return tuple(areas)

@@ -33,7 +33,12 @@ class DemoAccount:
 # (code, kind, name, parent code)
 PARTNERS = [
     ("community-chongxian", OrgKind.COMMUNITY, "崇贤社区居委会", "ws-chongxian"),
-    ("property-chongxian", OrgKind.PROPERTY_COMPANY, "崇贤小区物业服务中心（示意）", "ws-chongxian"),
+    (
+        "property-chongxian",
+        OrgKind.PROPERTY_COMPANY,
+        "崇贤小区物业服务中心（示意）",
+        "ws-chongxian",
+    ),
     ("school-gushan", OrgKind.SCHOOL, "鼓山中心小学（示意）", "ws-chongxian"),
     ("hospital-jinan", OrgKind.HOSPITAL, "晋安区医院", "jinan-branch"),
     ("legal-aid-jinan", OrgKind.LEGAL_AID, "晋安区法律援助中心", "jinan-branch"),
@@ -60,7 +65,9 @@ PERSONAS = [
 
 
 def _org(code: str, kind: str, name: str, parent: Organization | None) -> Organization:
-    org, _ = Organization.objects.update_or_create(code=code, defaults={"kind": kind, "name": name, "parent": parent})
+    org, _ = Organization.objects.update_or_create(
+        code=code, defaults={"kind": kind, "name": name, "parent": parent}
+    )
     return org
 
 
@@ -68,22 +75,40 @@ def _organizations() -> dict[str, Organization]:
     spec = district_spec()
     orgs = {BRANCH_CODE: _org(BRANCH_CODE, OrgKind.BRANCH, spec["branch"]["name"], None)}
     for st in spec["stations"]:
-        station = orgs[f"st-{st['code']}"] = _org(f"st-{st['code']}", OrgKind.STATION, st["name"], orgs[BRANCH_CODE])
-        ws = orgs[st["workstation"]["code"]] = _org(st["workstation"]["code"], OrgKind.WORKSTATION, st["workstation"]["name"], station)
+        station = orgs[f"st-{st['code']}"] = _org(
+            f"st-{st['code']}", OrgKind.STATION, st["name"], orgs[BRANCH_CODE]
+        )
+        ws = orgs[st["workstation"]["code"]] = _org(
+            st["workstation"]["code"], OrgKind.WORKSTATION, st["workstation"]["name"], station
+        )
         for room in st["rooms"]:
-            orgs[f"pr-{room['code']}"] = _org(f"pr-{room['code']}", OrgKind.POLICE_ROOM, room["name"], ws)
+            orgs[f"pr-{room['code']}"] = _org(
+                f"pr-{room['code']}", OrgKind.POLICE_ROOM, room["name"], ws
+            )
     for code, kind, name, parent in PARTNERS:
         orgs[code] = _org(code, kind, name, orgs[parent] if parent else None)
     return orgs
 
 
 def _areas_document(orgs: dict[str, Organization]) -> dict[str, object]:
-    owner = {"branch": lambda a: BRANCH_CODE, "station": lambda a: f"st-{a.code}", "workstation": lambda a: a.code,
-             "police_room": lambda a: f"pr-{a.code}", "grid": lambda a: f"pr-{a.parent_code}"}
+    owner = {
+        "branch": lambda a: BRANCH_CODE,
+        "station": lambda a: f"st-{a.code}",
+        "workstation": lambda a: a.code,
+        "police_room": lambda a: f"pr-{a.code}",
+        "grid": lambda a: f"pr-{a.parent_code}",
+    }
     features = []
     for a in build_demo_areas():
-        props = {"level": a.level, "code": a.code, "name": a.name, "parent": a.parent_code,
-                 "organization": owner[a.level](a), "illustrative": True, **a.properties}
+        props = {
+            "level": a.level,
+            "code": a.code,
+            "name": a.name,
+            "parent": a.parent_code,
+            "organization": owner[a.level](a),
+            "illustrative": True,
+            **a.properties,
+        }
         features.append({"type": "Feature", "properties": props, "geometry": a.geometry})
     return {"type": "FeatureCollection", "features": features}
 
@@ -98,8 +123,14 @@ def _people(orgs: dict[str, Organization], password: str) -> list[DemoAccount]:
         user.save()
         person, _ = Person.objects.update_or_create(
             user=user,
-            defaults={"name": name, "phone": f"1380591{n:04d}", "badge": f"JA{n:04d}",
-                      "id_number": make_id_number("350111", date(1980 + n, n, 10 + n), n, "male" if n % 2 else "female")},
+            defaults={
+                "name": name,
+                "phone": f"1380591{n:04d}",
+                "badge": f"JA{n:04d}",
+                "id_number": make_id_number(
+                    "350111", date(1980 + n, n, 10 + n), n, "male" if n % 2 else "female"
+                ),
+            },
         )
         Membership.objects.get_or_create(person=person, organization=orgs[org_code], role=role)
         accounts.append(DemoAccount(username, name, str(Role(role).label), orgs[org_code].name))

@@ -3,7 +3,6 @@
 from django.contrib import admin
 
 from jingwu.audit.admin import AuditedAdmin
-
 from jingwu.orgs.models import ApiToken, Membership, Organization, Person
 
 
@@ -40,7 +39,15 @@ class MembershipAdmin(AuditedAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "expires_at", "revoked_at", "last_used_at")
+    list_display = (
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
     list_filter = ("revoked_at",)
     search_fields = ("user__username", "name", "prefix")
     readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")

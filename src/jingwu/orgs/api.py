@@ -42,7 +42,9 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, object]:
     # Not inside the token's transaction: a failed attempt must stay recorded (lockout, audit).
     user = services.log_in(request=request, username=payload.username, password=payload.password)
     with transaction.atomic():
-        key = services.issue_token(user=user, now=timezone.now(), name=payload.name, request=request)
+        key = services.issue_token(
+            user=user, now=timezone.now(), name=payload.name, request=request
+        )
     return {"token": key, "expires_in": int(settings.API_TOKEN_TTL.total_seconds())}
 
 

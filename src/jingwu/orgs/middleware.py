@@ -22,5 +22,7 @@ class BodySizeLimitMiddleware:
             length = 0
         if length > settings.MAX_BODY_BYTES:
             msg = _("请求体过大（上限 %(limit)d 字节）。") % {"limit": settings.MAX_BODY_BYTES}
-            return JsonResponse({"detail": [{"type": "too_large", "msg": msg, "loc": ["body"]}]}, status=413)
+            return JsonResponse(
+                {"detail": [{"type": "too_large", "msg": msg, "loc": ["body"]}]}, status=413
+            )
         return self.get_response(request)

@@ -24,7 +24,9 @@ class OrgKind(models.TextChoices):
 
 
 #: Organization kinds that are the public-security police of the district.
-POLICE_KINDS = frozenset({OrgKind.BRANCH, OrgKind.STATION, OrgKind.WORKSTATION, OrgKind.POLICE_ROOM})
+POLICE_KINDS = frozenset(
+    {OrgKind.BRANCH, OrgKind.STATION, OrgKind.WORKSTATION, OrgKind.POLICE_ROOM}
+)
 
 
 class Role(models.TextChoices):
@@ -71,7 +73,12 @@ class Organization(models.Model):
     name = models.CharField(_("名称"), max_length=120)
     code = models.CharField(_("代码"), max_length=64, unique=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     phone = models.CharField(_("值班电话"), max_length=32, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -93,13 +100,20 @@ class Person(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
     )
     name = models.CharField(_("姓名"), max_length=64)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
     badge = models.CharField(_("警号/工号"), max_length=32, blank=True)
-    organizations = models.ManyToManyField(Organization, through="Membership", related_name="people")
+    organizations = models.ManyToManyField(
+        Organization, through="Membership", related_name="people"
+    )
 
     class Meta:
         verbose_name = _("人员")
@@ -113,14 +127,22 @@ class Person(models.Model):
 class Membership(models.Model):
     """A person's role in one organization. A person may hold several."""
 
-    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(Organization, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("角色"), max_length=24, choices=Role.choices)
 
     class Meta:
         verbose_name = _("任职")
         verbose_name_plural = _("任职")
-        constraints = [models.UniqueConstraint(fields=["person", "organization", "role"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "organization", "role"], name="membership_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} · {self.organization} · {self.get_role_display()}"
@@ -129,7 +151,12 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 is stored; it expires and can be revoked."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
     name = models.CharField(_("用途"), max_length=64, blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(_("前缀"), max_length=8)

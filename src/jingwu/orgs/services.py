@@ -12,13 +12,23 @@ from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from jingwu.audit import services as audit
 from jingwu.engine.idnumber import mask_id_number, mask_phone
 from jingwu.errors import Forbidden, Invalid, NotFound
-from jingwu.orgs.models import PERSONAL_DATA_ROLES, POLICE_KINDS, POLICE_ROLES, ApiToken, Membership, Organization, OrgKind, Role
+from jingwu.orgs.models import (
+    PERSONAL_DATA_ROLES,
+    POLICE_KINDS,
+    POLICE_ROLES,
+    ApiToken,
+    Membership,
+    Organization,
+    OrgKind,
+    Role,
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,9 @@ class Actor:
 
     @cached_property
     def is_police(self) -> bool:
-        return any(g.role in POLICE_ROLES and g.organization_kind in POLICE_KINDS for g in self.grants)
+        return any(
+            g.role in POLICE_ROLES and g.organization_kind in POLICE_KINDS for g in self.grants
+        )
 
     @property
     def primary_organization_id(self) -> int | None:
@@ -131,19 +143,41 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("ascii", "replace")).hexdigest()
 
 
-def issue_token(*, user: AbstractBaseUser, now: datetime, name: str = "", request: HttpRequest | None = None) -> str:
-    """Create an API token for ``user`` and return its secret (shown once, stored hashed)."""
+def issue_token(
+    *, user: AbstractBaseUser, now: datetime, name: str = "", request: HttpRequest | None = None
+) -> str:
+    """Create an API token for ``user`` and return its secret (shown once, stored hashed).
+
+    Issuing a token is a log-in: the signal resets the lockout counter and writes the audit row.
+    """
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     key = "jw_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name[:64], key_hash=_digest(key), prefix=key[3:9], created_at=now, expires_at=now + settings.API_TOKEN_TTL
+        user=user,
+        name=name[:64],
+        key_hash=_digest(key),
+        prefix=key[3:9],
+        created_at=now,
+        expires_at=now + settings.API_TOKEN_TTL,
     )
-    audit.record(action="create", component="orgs", user=user, object_type="api_token", object_id=token.pk, request=request)
+    audit.record(
+        action="create",
+        component="orgs",
+        user=user,
+        object_type="api_token",
+        object_id=token.pk,
+        request=request,
+    )
     return key
 
 
 def user_for_token(*, key: str, now: datetime) -> AbstractBaseUser | None:
     """The active user behind a token that is neither expired nor revoked, else None."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=_digest(key), revoked_at__isnull=True, expires_at__gt=now).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_digest(key), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
     # Touch at most once a minute so a busy integration does not write on every call.
@@ -158,7 +192,15 @@ def revoke_token(*, key: str, now: datetime, request: HttpRequest | None = None)
     if token is None:
         raise NotFound(_("令牌不存在或已吊销。"))
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
-    audit.record(action="update", component="orgs", user=token.user, object_type="api_token", object_id=token.pk, detail="revoked", request=request)
+    audit.record(
+        action="update",
+        component="orgs",
+        user=token.user,
+        object_type="api_token",
+        object_id=token.pk,
+        detail="revoked",
+        request=request,
+    )
 
 
 def mask_id(actor: Actor, value: str) -> str:

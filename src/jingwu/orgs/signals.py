@@ -12,11 +12,20 @@ from jingwu.audit import services as audit
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    audit.record(action="login", component="orgs", user=user, object_type="user", object_id=user.pk, request=request)
+    audit.record(
+        action="login",
+        component="orgs",
+        user=user,
+        object_type="user",
+        object_id=user.pk,
+        request=request,
+    )
 
 
 @receiver(user_login_failed)
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     entry_user = None
     audit.record(
         action="login_failed",

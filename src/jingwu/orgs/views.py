@@ -21,7 +21,9 @@ def login_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         username = request.POST.get("username", "").strip()
         try:
-            user = services.log_in(request=request, username=username, password=request.POST.get("password", ""))
+            user = services.log_in(
+                request=request, username=username, password=request.POST.get("password", "")
+            )
         except DomainError as exc:
             error = str(exc.msg)
         else:
@@ -30,7 +32,12 @@ def login_page(request: HttpRequest) -> HttpResponse:
             safe = url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
             return redirect(nxt if safe else "/")
     status = 400 if error else 200
-    return render(request, "orgs/login.html", {"error": error, "username": username, "next": request.GET.get("next", "")}, status=status)
+    return render(
+        request,
+        "orgs/login.html",
+        {"error": error, "username": username, "next": request.GET.get("next", "")},
+        status=status,
+    )
 
 
 @require_http_methods(["POST"])
@@ -39,9 +46,13 @@ def logout_page(request: HttpRequest) -> HttpResponse:
     return redirect("/login/")
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """django-axes' answer once an account is locked: JSON for the API, a page otherwise."""
     msg = _("连续登录失败次数过多，账号已锁定 10 分钟。")
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": [{"type": "locked_out", "msg": msg, "loc": ["username"]}]}, status=403)
+        return JsonResponse(
+            {"detail": [{"type": "locked_out", "msg": msg, "loc": ["username"]}]}, status=403
+        )
     return render(request, "orgs/login.html", {"error": msg, "username": ""}, status=403)

@@ -8,11 +8,11 @@
     L.tileLayer(el.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
   }
   const styles = {
-    branch: { color: "#0b3d91", weight: 3, fillOpacity: 0.02 },
+    branch: { color: "#0b3d91", weight: 3, fillOpacity: 0 },
     station: { color: "#1565c0", weight: 2, fillOpacity: 0.05 },
-    workstation: { color: "#d84315", weight: 2, fillOpacity: 0.06, dashArray: "6 4" },
-    police_room: { color: "#2e7d32", weight: 1.5, fillOpacity: 0.05 },
-    grid: { color: "#6d4c41", weight: 0.8, fillOpacity: 0.03 },
+    workstation: { color: "#d84315", weight: 2, fillOpacity: 0, dashArray: "6 4" },
+    police_room: { color: "#2e7d32", weight: 1.5, fillOpacity: 0 },
+    grid: { color: "#6d4c41", weight: 0.8, fillOpacity: 0 },
   };
   const levels = ["branch", "station", "workstation", "police_room", "grid"];
   const overlays = {};
