@@ -11,7 +11,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
-from jingwu.errors import DomainError
+from jingwu.audit import services as audit
+from jingwu.errors import DomainError, Forbidden
 from jingwu.orgs.auth import BearerTokenAuth
 
 api = NinjaAPI(
@@ -32,6 +33,16 @@ def _error(request: HttpRequest, status: int, detail: list[dict[str, object]]) -
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    if isinstance(exc, Forbidden):
+        # Recorded here, after the edge's transaction rolled back, so the denial stays on record.
+        audit.record(
+            action="denied",
+            component="api",
+            object_type="path",
+            object_id=request.path[:64],
+            outcome="denied",
+            request=request,
+        )
     return _error(request, exc.status, exc.detail())
 
 
@@ -105,9 +116,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _mount() -> None:
     # Imported here, not at module top, so that each app's router is built after settings.
     from jingwu.areas.api import router as areas_router
-    from jingwu.orgs.api import router as orgs_router
+    from jingwu.orgs.api import orgs_router
+    from jingwu.orgs.api import router as auth_router
 
-    api.add_router("/auth", orgs_router)
+    api.add_router("/auth", auth_router)
+    api.add_router("/orgs", orgs_router)
     api.add_router("/areas", areas_router)
 
 

@@ -87,3 +87,15 @@ def test_a_partner_director_sees_the_map_of_the_district(api) -> None:
 def test_unknown_level_is_refused(api) -> None:
     r = api("duty_taihe").get("/api/v1/areas/geojson?level=province")
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["level"]
+
+
+def test_a_denied_read_by_id_is_audited(api) -> None:
+    from jingwu.areas.models import Area
+    from jingwu.audit.models import AuditEntry
+
+    area = Area.objects.get(code="ws-taihe")
+    before = AuditEntry.objects.filter(action="denied", object_type="area").count()
+    assert api("outsider").get(f"/api/v1/areas/{area.pk}").status_code == 404
+    row = AuditEntry.objects.filter(action="denied", object_type="area").order_by("-id").first()
+    assert AuditEntry.objects.filter(action="denied", object_type="area").count() == before + 1
+    assert row.username == "outsider" and row.object_id == str(area.pk)

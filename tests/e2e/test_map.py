@@ -32,10 +32,12 @@ def test_duty_officer_sees_the_map_with_the_five_workstations(page: Any, tmp_pat
         assert any(name in o for o in overlay_names), overlay_names
     # Clicking a workstation's sector shows its owner.
     page.locator(".post").first.click()
+    page.wait_for_selector(".leaflet-popup-content")
     popup = page.locator(".leaflet-popup-content").inner_text()
     assert "责任单位" in popup
     shot = Path(__file__).parents[2] / "var" / "screenshots"
     shot.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(400)  # let the popup's fade-in finish before the screenshot
     page.screenshot(path=str(shot / "map.png"))
 
 

@@ -140,6 +140,15 @@ def get_area(*, actor: Actor, area_id: int) -> Area:
     """One area the actor may see, else NotFound (not Forbidden: existence is not revealed)."""
     snap = _current()
     if snap.branch_org.get(area_id, -1) not in actor.branch_ids:
+        if area_id in snap.branch_org:
+            audit.record(
+                action="denied",
+                component="areas",
+                user=actor.user,
+                object_type="area",
+                object_id=area_id,
+                outcome="denied",
+            )
         raise NotFound(_("辖区不存在。"))
     return Area.objects.select_related("organization", "parent").get(pk=area_id)
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from jingwu.orgs import services
 
@@ -49,11 +49,11 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, object]:
 
 
 @router.delete("/token", response={204: None}, summary="Revoke the token used for this request")
-def revoke_token(request: HttpRequest) -> tuple[int, None]:
+def revoke_token(request: HttpRequest) -> Status[None]:
     key = request.headers.get("Authorization", "").partition(" ")[2].strip()
     with transaction.atomic():
         services.revoke_token(key=key, now=timezone.now(), request=request)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, summary="The caller, their organizations and roles")
@@ -65,3 +65,54 @@ def me(request: HttpRequest) -> dict[str, object]:
         "roles": sorted(actor.roles),
         "grants": [g.__dict__ for g in actor.grants],
     }
+
+
+orgs_router = Router(tags=["organizations"])
+
+
+class OrganizationIn(Schema):
+    kind: str
+    name: str
+    code: str
+    parent_code: str | None = None
+
+
+class OrganizationOut(Schema):
+    id: int
+    kind: str
+    name: str
+    code: str
+
+
+class MemberIn(Schema):
+    username: str
+    role: str
+
+
+class MemberOut(Schema):
+    id: int
+    organization: str
+    username: str
+    role: str
+
+
+@orgs_router.post(
+    "", response={201: OrganizationOut}, summary="Create an organization (administrators)"
+)
+def create_organization(request: HttpRequest, payload: OrganizationIn) -> Status[object]:
+    with transaction.atomic():
+        org = services.create_organization(actor=services.actor_for(request.user), **payload.dict())
+    return Status(201, org)
+
+
+@orgs_router.post(
+    "/{code}/members", response={201: MemberOut}, summary="Give a person a role in an organization"
+)
+def add_member(request: HttpRequest, code: str, payload: MemberIn) -> Status[dict[str, object]]:
+    with transaction.atomic():
+        m = services.add_member(
+            actor=services.actor_for(request.user), organization_code=code, **payload.dict()
+        )
+    return Status(
+        201, {"id": m.pk, "organization": code, "username": payload.username, "role": m.role}
+    )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from jingwu.audit import services as audit
 from jingwu.engine.idnumber import mask_id_number, mask_phone
-from jingwu.errors import Forbidden, Invalid, NotFound
+from jingwu.errors import Conflict, Forbidden, Invalid, NotFound
 from jingwu.orgs.models import (
     PERSONAL_DATA_ROLES,
     POLICE_KINDS,
@@ -27,6 +27,7 @@ from jingwu.orgs.models import (
     Membership,
     Organization,
     OrgKind,
+    Person,
     Role,
 )
 
@@ -225,3 +226,65 @@ def validate_role(role: str) -> str:
     if role not in Role.values:
         raise Invalid(_("未知的角色：%(role)s") % {"role": role}, loc=["role"])
     return role
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden(_("只有系统管理员可以管理单位与人员。"))
+
+
+def create_organization(
+    *, actor: Actor, kind: str, name: str, code: str, parent_code: str | None = None
+) -> Organization:
+    """Create an organization (administrators only). Call inside a transaction."""
+    _require_admin(actor)
+    validate_kind(kind)
+    if not name.strip():
+        raise Invalid(_("请填写名称。"), loc=["name"])
+    if not code.strip():
+        raise Invalid(_("请填写代码。"), loc=["code"])
+    parent = None
+    if parent_code:
+        parent = Organization.objects.filter(code=parent_code).first()
+        if parent is None:
+            raise Invalid(
+                _("上级单位不存在：%(code)s") % {"code": parent_code}, loc=["parent_code"]
+            )
+    if Organization.objects.filter(code=code).exists():
+        raise Conflict(_("代码已被使用：%(code)s") % {"code": code}, loc=["code"])
+    org = Organization.objects.create(
+        kind=kind, name=name.strip(), code=code.strip(), parent=parent
+    )
+    audit.record(
+        action="create",
+        component="orgs",
+        user=actor.user,
+        object_type="organization",
+        object_id=org.pk,
+    )
+    return org
+
+
+def add_member(*, actor: Actor, organization_code: str, username: str, role: str) -> Membership:
+    """Give a person with an account a role in an organization (administrators only)."""
+    _require_admin(actor)
+    validate_role(role)
+    org = Organization.objects.filter(code=organization_code).first()
+    if org is None:
+        raise NotFound(_("单位不存在。"))
+    person = Person.objects.filter(user__username=username).first()
+    if person is None:
+        raise Invalid(_("账号不存在：%(username)s") % {"username": username}, loc=["username"])
+    membership, created = Membership.objects.get_or_create(
+        person=person, organization=org, role=role
+    )
+    if not created:
+        raise Conflict(_("此人已在该单位担任此角色。"), loc=["role"])
+    audit.record(
+        action="create",
+        component="orgs",
+        user=actor.user,
+        object_type="membership",
+        object_id=membership.pk,
+    )
+    return membership
