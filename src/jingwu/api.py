@@ -116,12 +116,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _mount() -> None:
     # Imported here, not at module top, so that each app's router is built after settings.
     from jingwu.areas.api import router as areas_router
+    from jingwu.disputes.api import router as disputes_router
     from jingwu.orgs.api import orgs_router
     from jingwu.orgs.api import router as auth_router
 
     api.add_router("/auth", auth_router)
     api.add_router("/orgs", orgs_router)
     api.add_router("/areas", areas_router)
+    api.add_router("/disputes", disputes_router)
 
 
 _mount()

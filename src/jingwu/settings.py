@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "jingwu.audit",
     "jingwu.orgs",
     "jingwu.areas",
+    "jingwu.disputes",
     "jingwu.console",
     "jingwu.demo",
 ]

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from jingwu.areas import services as area_services
 from jingwu.demo.district import build_demo_areas, district_spec
+from jingwu.disputes import demo as disputes_demo
 from jingwu.engine.idnumber import make_id_number
 from jingwu.orgs.models import Membership, Organization, OrgKind, Person, Role
 
@@ -142,4 +143,6 @@ def load_demo(*, password: str) -> list[DemoAccount]:
     with transaction.atomic():
         orgs = _organizations()
         area_services.import_areas(doc=_areas_document(orgs))
-        return _people(orgs, password)
+        return _people(orgs, password) + [
+            DemoAccount(**vars(a)) for a in disputes_demo.load(password=password)
+        ]

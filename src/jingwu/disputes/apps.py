@@ -1,0 +1,10 @@
+"""App config for disputes."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DisputesConfig(AppConfig):
+    name = "jingwu.disputes"
+    label = "disputes"
+    verbose_name = _("矛盾纠纷")

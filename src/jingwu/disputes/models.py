@@ -1,0 +1,714 @@
+"""Disputes (矛盾纠纷): directors' groups and their leads, cases with parties, participants and a
+timeline, mediation sessions and agreements, joint meetings with their tasks, risk history.
+
+Every case and lead stores the areas its point falls in and the organizations owning them, so
+"police of the jurisdiction" is a plain column comparison (see ``services.access``).
+Personal data lives only in ``Party.id_number`` and ``Party.phone`` (and the free text).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jingwu.areas.models import Area
+from jingwu.orgs.models import Organization, Person
+
+
+class DisputeType(models.TextChoices):
+    NEIGHBOUR = "neighbour", _("邻里")
+    PROPERTY = "property", _("物业")
+    FAMILY = "family", _("婚姻家庭")
+    LABOUR = "labour", _("劳资")
+    MEDICAL = "medical", _("医患")
+    CAMPUS = "campus", _("校园")
+    CONSUMER = "consumer", _("消费")
+    LAND = "land", _("土地山林")
+    OTHER = "other", _("其他")
+
+
+class Stage(models.TextChoices):
+    REGISTERED = "registered", _("登记")
+    SCREENING = "screening", _("排查")
+    MEDIATING = "mediating", _("调处")
+    SETTLED = "settled", _("化解")
+    FOLLOW_UP = "follow_up", _("回访")
+    CLOSED = "closed", _("结案")
+    FAILED = "failed", _("调解不成")
+    REFERRED = "referred", _("移交")
+
+
+#: The lifecycle: 登记 → 排查 → 调处 → 化解 → 回访 → 结案, or 调处 → 调解不成 → 移交.
+#: A dispute found in screening may be settled there without a mediation (排查 → 化解).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Stage.REGISTERED: frozenset({Stage.SCREENING}),
+    Stage.SCREENING: frozenset({Stage.MEDIATING, Stage.SETTLED}),
+    Stage.MEDIATING: frozenset({Stage.SETTLED, Stage.FAILED}),
+    Stage.SETTLED: frozenset({Stage.FOLLOW_UP}),
+    Stage.FOLLOW_UP: frozenset({Stage.CLOSED}),
+    Stage.FAILED: frozenset({Stage.REFERRED}),
+    Stage.CLOSED: frozenset(),
+    Stage.REFERRED: frozenset(),
+}
+TERMINAL_STAGES = frozenset({Stage.CLOSED, Stage.REFERRED})
+OPEN_STAGES = frozenset(Stage.values) - TERMINAL_STAGES
+
+
+class Risk(models.TextChoices):
+    LOW = "low", _("低")
+    MEDIUM = "medium", _("中")
+    HIGH = "high", _("高")
+    ESCALATING = "escalating", _("可能激化")
+
+
+RISK_ORDER = [Risk.LOW, Risk.MEDIUM, Risk.HIGH, Risk.ESCALATING]
+
+
+class LeadSource(models.TextChoices):
+    JOINT_MEETING = "joint_meeting", _("联席会议")
+    GRID_PATROL = "grid_patrol", _("网格巡查")
+    RESIDENT = "resident", _("群众反映")
+    INCIDENT_110 = "incident_110", _("110 警情")
+    HOTLINE = "hotline", _("热线")
+    SCHOOL = "school", _("学校")
+    HOSPITAL = "hospital", _("医院")
+
+
+class LeadStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    PROMOTED = "promoted", _("已立案")
+    MERGED = "merged", _("已并案")
+    DISMISSED = "dismissed", _("已排除")
+
+
+class ParticipantRole(models.TextChoices):
+    LEAD_MEDIATOR = "lead_mediator", _("主调解员")
+    CO_MEDIATOR = "co_mediator", _("协同调解员")
+    PARTY = "party", _("当事方")
+    OBSERVER = "observer", _("列席")
+    EXPERT = "expert", _("专业机构")
+
+
+MEDIATOR_ROLES = frozenset({ParticipantRole.LEAD_MEDIATOR, ParticipantRole.CO_MEDIATOR})
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", _("个人")
+    ORGANIZATION = "organization", _("单位")
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", _("申请人")
+    RESPONDENT = "respondent", _("被申请人")
+    THIRD_PARTY = "third_party", _("第三人")
+
+
+class EntryKind(models.TextChoices):
+    CONTACT = "contact", _("联系当事人")
+    SITE_INSPECTION = "site_inspection", _("现场勘查")
+    EXPERT_FINDING = "expert_finding", _("专业检测意见")
+    MEDIATION_SESSION = "mediation_session", _("调解会")
+    AGREEMENT = "agreement", _("调解协议")
+    FOLLOW_UP = "follow_up", _("回访")
+    NOTE = "note", _("工作记录")
+    # Written by the system, never posted directly.
+    STAGE = "stage", _("阶段变更")
+    PARTICIPANT = "participant", _("参与人变更")
+    MERGE = "merge", _("并案")
+    RISK = "risk", _("风险预警")
+
+
+USER_ENTRY_KINDS = frozenset(
+    {
+        EntryKind.CONTACT,
+        EntryKind.SITE_INSPECTION,
+        EntryKind.EXPERT_FINDING,
+        EntryKind.MEDIATION_SESSION,
+        EntryKind.AGREEMENT,
+        EntryKind.FOLLOW_UP,
+        EntryKind.NOTE,
+    }
+)
+
+
+class Referral(models.TextChoices):
+    LITIGATION = "litigation", _("诉讼")
+    ARBITRATION = "arbitration", _("仲裁")
+    OTHER_BODY = "other_body", _("其他部门")
+
+
+class MeetingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("已安排")
+    HELD = "held", _("已召开")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("待办")
+    DONE = "done", _("已完成")
+
+
+class Jurisdiction(models.Model):
+    """The areas containing a point, and their owning organizations (filled on creation)."""
+
+    branch_area = models.ForeignKey(
+        Area,
+        verbose_name=_("分局辖区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    station_area = models.ForeignKey(
+        Area,
+        verbose_name=_("派出所辖区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    workstation_area = models.ForeignKey(
+        Area,
+        verbose_name=_("警务站防区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    room_area = models.ForeignKey(
+        Area,
+        verbose_name=_("警务室责任区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    grid_area = models.ForeignKey(
+        Area,
+        verbose_name=_("网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    branch_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("分局"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    station_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("派出所"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    workstation_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("警务站"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    room_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("警务室"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    grid_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("网格责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def jurisdiction_org_ids(self) -> set[int]:
+        """The police units whose areas contain this point."""
+        ids = (
+            self.branch_org_id,
+            self.station_org_id,
+            self.workstation_org_id,
+            self.room_org_id,
+            self.grid_org_id,
+        )
+        return {i for i in ids if i is not None}
+
+
+class DirectorsGroup(models.Model):
+    """A workstation's 双解主任群: the grid police chief and directors of partner organizations."""
+
+    workstation = models.OneToOneField(
+        Organization,
+        verbose_name=_("警务站"),
+        on_delete=models.PROTECT,
+        related_name="directors_group",
+    )
+    name = models.CharField(_("名称"), max_length=120)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("双解主任群")
+        verbose_name_plural = _("双解主任群")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMember(models.Model):
+    """A person in a directors' group, for one of their organizations; ``is_lead`` runs it."""
+
+    group = models.ForeignKey(
+        DirectorsGroup, verbose_name=_("群"), on_delete=models.CASCADE, related_name="members"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    is_lead = models.BooleanField(_("牵头人"), default=False)
+
+    class Meta:
+        verbose_name = _("群成员")
+        verbose_name_plural = _("群成员")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "person"], name="disputes_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.organization}"
+
+
+class Case(Jurisdiction):
+    """A dispute case, from registration to closing or referral.
+
+    ``stage`` changes only through ``services.cases.transition`` (a conditional update).
+    ``risk`` is the effective level: the higher of ``risk_declared`` and the rules' score.
+    """
+
+    title = models.CharField(_("标题"), max_length=80)
+    type = models.CharField(_("纠纷类型"), max_length=16, choices=DisputeType.choices)
+    description = models.TextField(_("纠纷情况"))
+    address = models.CharField(_("地点"), max_length=200, blank=True)
+    address_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    lat = models.FloatField(_("纬度"))
+    lon = models.FloatField(_("经度"))
+    source = models.CharField(
+        _("来源"), max_length=16, choices=LeadSource.choices, default=LeadSource.GRID_PATROL
+    )
+    stage = models.CharField(
+        _("阶段"), max_length=16, choices=Stage.choices, default=Stage.REGISTERED, db_index=True
+    )
+    stage_entered_at = models.DateTimeField(_("进入本阶段"))
+    due_at = models.DateTimeField(_("本阶段期限"), null=True, blank=True, db_index=True)
+    risk = models.CharField(_("风险等级"), max_length=16, choices=Risk.choices, default=Risk.LOW)
+    risk_declared = models.CharField(
+        _("登记风险等级"), max_length=16, choices=Risk.choices, default=Risk.LOW
+    )
+    risk_score = models.PositiveIntegerField(_("风险分"), default=0)
+    risk_reasons = models.JSONField(_("风险依据"), default=list, blank=True)
+    incident_id = models.BigIntegerField(_("关联警情"), null=True, blank=True, db_index=True)
+    first_110_at = models.DateTimeField(_("首次 110 报警时间"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("化解时间"), null=True, blank=True)
+    settled_from = models.CharField(_("化解前阶段"), max_length=16, blank=True)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    outcome_reason = models.TextField(_("调解不成/移交原因"), blank=True)
+    referral_to = models.CharField(
+        _("移交去向"), max_length=16, choices=Referral.choices, blank=True
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("并入"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+    )
+    tokens = models.TextField(_("分词"), blank=True, editable=False)
+    created_by = models.ForeignKey(
+        Person, verbose_name=_("登记人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"), db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("纠纷案件")
+        verbose_name_plural = _("纠纷案件")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        """The case number shown to people: JF-<year>-<id>."""
+        return f"JF-{self.created_at:%Y}-{self.pk:05d}"
+
+
+class Lead(Jurisdiction):
+    """A sign of a dispute posted to a directors' group, before it is a case."""
+
+    group = models.ForeignKey(
+        DirectorsGroup,
+        verbose_name=_("双解主任群"),
+        on_delete=models.PROTECT,
+        related_name="leads",
+    )
+    text = models.TextField(_("线索内容"))
+    address = models.CharField(_("地点"), max_length=200, blank=True)
+    address_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    lat = models.FloatField(_("纬度"))
+    lon = models.FloatField(_("经度"))
+    source = models.CharField(_("来源"), max_length=16, choices=LeadSource.choices)
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=LeadStatus.choices,
+        default=LeadStatus.OPEN,
+        db_index=True,
+    )
+    reporter = models.ForeignKey(
+        Person, verbose_name=_("报告人"), on_delete=models.PROTECT, related_name="+"
+    )
+    reporter_org = models.ForeignKey(
+        Organization, verbose_name=_("报告单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("立案/并入案件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+    )
+    decided_by = models.ForeignKey(
+        Person,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    dismiss_reason = models.TextField(_("排除理由"), blank=True)
+    incident_id = models.BigIntegerField(_("关联警情"), null=True, blank=True)
+    tokens = models.TextField(_("分词"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("报告时间"), db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("纠纷线索")
+        verbose_name_plural = _("纠纷线索")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class Party(models.Model):
+    """A party to a case (or a lead): a person with ID number and phone, or an organization."""
+
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="parties"
+    )
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="parties"
+    )
+    kind = models.CharField(
+        _("类别"), max_length=16, choices=PartyKind.choices, default=PartyKind.PERSON
+    )
+    role = models.CharField(
+        _("身份"), max_length=16, choices=PartyRole.choices, default=PartyRole.APPLICANT
+    )
+    name = models.CharField(_("姓名/名称"), max_length=120)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True, db_index=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True, db_index=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("当事方")
+        verbose_name_plural = _("当事方")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Participant(models.Model):
+    """A person taking part in a case for an organization, in one role; they see the case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    role = models.CharField(_("角色"), max_length=16, choices=ParticipantRole.choices)
+    #: For people of bodies that are not organizations here (a testing agency, a court).
+    affiliation = models.CharField(_("所属机构"), max_length=120, blank=True)
+    added_at = models.DateTimeField(_("加入时间"))
+
+    class Meta:
+        verbose_name = _("参与人")
+        verbose_name_plural = _("参与人")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "person"], name="disputes_participant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_role_display()}"
+
+
+class TimelineEntry(models.Model):
+    """One step in a case, visible to all its participants. Append-only."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(_("类别"), max_length=24, choices=EntryKind.choices)
+    text = models.TextField(_("内容"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    author = models.ForeignKey(
+        Person,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    author_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("记录单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    happened_at = models.DateTimeField(_("发生时间"))
+    created_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("进展记录")
+        verbose_name_plural = _("进展记录")
+        ordering = ["happened_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.happened_at:%Y-%m-%d}"
+
+
+class Attachment(models.Model):
+    """A file attached to a timeline entry or a lead (photo, finding, minutes); kept in the
+    database so a single SQLite file or PostgreSQL backup holds the whole case."""
+
+    entry = models.ForeignKey(
+        TimelineEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    name = models.CharField(_("文件名"), max_length=120)
+    content_type = models.CharField(_("类型"), max_length=80)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    uploaded_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MediationSession(models.Model):
+    """A mediation session (e体+ 多维调处): parties and mediators of several organizations."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sessions")
+    held_at = models.DateTimeField(_("时间"))
+    place = models.CharField(_("地点"), max_length=120)
+    attendees = models.ManyToManyField(Participant, verbose_name=_("参加人"), related_name="+")
+    summary = models.TextField(_("调解情况"), blank=True)
+    agreed = models.BooleanField(_("达成一致"), default=False)
+    created_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("调解会")
+        verbose_name_plural = _("调解会")
+        ordering = ["held_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.place} {self.held_at:%Y-%m-%d}"
+
+
+class Agreement(models.Model):
+    """A mediation agreement (调解协议书) as generated: the .docx and .pdf bytes and their
+    SHA-256, also written to the hash-chained audit log, so a later change is detectable."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="agreements")
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    facts = models.TextField(_("纠纷事实"))
+    terms = models.JSONField(_("协议条款"))
+    performance = models.TextField(_("履行方式与期限"))
+    mediation_body = models.CharField(_("调解组织"), max_length=120)
+    signed_on = models.DateField(_("签订日期"))
+    docx = models.BinaryField()
+    pdf = models.BinaryField()
+    docx_sha256 = models.CharField(max_length=64)
+    pdf_sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("生成时间"))
+
+    class Meta:
+        verbose_name = _("调解协议书")
+        verbose_name_plural = _("调解协议书")
+        ordering = ["case", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="disputes_agreement_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} v{self.version}"
+
+
+class JointMeeting(models.Model):
+    """A workstation's joint meeting (联席会议) with attendees, agenda, minutes and tasks."""
+
+    workstation = models.ForeignKey(
+        Organization, verbose_name=_("警务站"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("主题"), max_length=120)
+    scheduled_at = models.DateTimeField(_("时间"))
+    place = models.CharField(_("地点"), max_length=120, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
+    )
+    minutes = models.TextField(_("会议纪要"), blank=True)
+    created_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("联席会议")
+        verbose_name_plural = _("联席会议")
+        ordering = ["-scheduled_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MeetingAttendee(models.Model):
+    """A person invited to a joint meeting for an organization; ``present`` once it is held."""
+
+    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="attendees")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    present = models.BooleanField(_("出席"), null=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="disputes_attendee_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.organization}"
+
+
+class AgendaItem(models.Model):
+    """A case or lead on a meeting's agenda (shown only to those who may see it)."""
+
+    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="agenda")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    note = models.CharField(_("议题"), max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.note or f"{self.case_id or ''}{self.lead_id or ''}"
+
+
+class MeetingTask(models.Model):
+    """A decision of a joint meeting: a task with an owner and a due date, tracked to done."""
+
+    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="tasks")
+    text = models.CharField(_("决定事项"), max_length=300)
+    owner = models.ForeignKey(
+        Person, verbose_name=_("责任人"), on_delete=models.PROTECT, related_name="+"
+    )
+    owner_org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("完成期限"))
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"), max_length=8, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_note = models.CharField(_("完成情况"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("会议决定事项")
+        verbose_name_plural = _("会议决定事项")
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class StageLimit(models.Model):
+    """How many days a case may stay in a stage before it is overdue (configurable)."""
+
+    stage = models.CharField(_("阶段"), max_length=16, choices=Stage.choices, unique=True)
+    days = models.PositiveIntegerField(_("期限（天）"))
+
+    class Meta:
+        verbose_name = _("阶段期限")
+        verbose_name_plural = _("阶段期限")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.days}"
+
+
+class RiskAssessment(models.Model):
+    """A risk score of a case at a time, written when the score changes (for "rising risk")."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
+    at = models.DateTimeField(db_index=True)
+    score = models.PositiveIntegerField()
+    level = models.CharField(max_length=16, choices=Risk.choices)
+    reasons = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.score} {self.level}"
