@@ -1,0 +1,320 @@
+"""Snapping: a point to the nearest position on a street segment that the mode may use.
+
+The index samples every segment at most ``SAMPLE_SPACING_M`` apart, so any point of a segment
+is within ``half_gap`` of one of its samples. After looking at the segments of the nearest
+samples (best distance ``d``), every segment closer than ``d`` has a sample within
+``d + half_gap``; when the nearest samples do not reach that far, a ball query completes the
+candidates. The answer is therefore the exact nearest segment, not a heuristic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial import cKDTree
+
+from .graph import (
+    F64,
+    I64,
+    M_PER_DEG,
+    MODE_NAMES,
+    InvalidPoint,
+    OutsideGraph,
+    RoadError,
+    RoadGraph,
+    haversine_m,
+)
+
+DEFAULT_MAX_SNAP_M = 300.0
+SAMPLE_SPACING_M = 40.0
+_K_NEAREST = 16
+_END_TOLERANCE_M = 1e-3
+B = npt.NDArray[np.bool_]
+
+
+class TooFarFromRoad(RoadError):
+    """The nearest usable street is farther than the limit; ``nearest`` says where it is."""
+
+    code = "too_far_from_road"
+
+    def __init__(self, msg: str, *, distance_m: float, nearest: Snap) -> None:
+        super().__init__(msg)
+        self.distance_m = distance_m
+        self.nearest = nearest
+
+
+class ModeUnavailable(RoadError):
+    """The graph has no street for this travel mode."""
+
+    code = "mode_unavailable"
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A position on the street: segment ``a``–``b`` (``a < b``) at fraction ``t`` from ``a``.
+
+    ``edge``/``fraction`` name the same position on a directed edge the mode may use (a→b when
+    allowed, else b→a). ``w_ab``/``w_ba`` are the mode's times over the whole segment in each
+    direction (inf where one-way forbids it).
+    """
+
+    mode: str
+    edge: int
+    fraction: float
+    a: int
+    b: int
+    t: float
+    w_ab: float
+    w_ba: float
+    distance_m: float
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Snaps:
+    """Many snaps as arrays; ``ok`` is False for invalid points and those beyond the limit.
+
+    ``to_a``/``to_b`` are the times from each position to its segment's ends (inf where the
+    direction is closed, 0 when the position is that node).
+    """
+
+    a: I64
+    b: I64
+    t: F64
+    w_ab: F64
+    w_ba: F64
+    to_a: F64
+    to_b: F64
+    distance_m: F64
+    lat: F64
+    lon: F64
+    ok: B
+    seg: I64
+
+    def take(self, rows: Any) -> Snaps:
+        """The snaps of ``rows`` (an index array or mask)."""
+        return Snaps(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class _SegmentIndex:
+    a: I64
+    b: I64
+    e_ab: I64
+    e_ba: I64
+    w_ab: F64
+    w_ba: F64
+    ax: F64
+    ay: F64
+    dx: F64
+    dy: F64
+    inv_l2: F64
+    tol: F64
+    tree: Any
+    sample_seg: I64
+    half_gap: float
+
+
+def snap(
+    graph: RoadGraph,
+    lat: float,
+    lon: float,
+    *,
+    mode: str,
+    max_distance_m: float = DEFAULT_MAX_SNAP_M,
+) -> Snap:
+    """The nearest position on a street usable by ``mode``; raise ``RoadError`` rather than guess.
+
+    Raises ``InvalidPoint`` (NaN, not a coordinate), ``OutsideGraph`` (beyond the graph's
+    bounds), ``TooFarFromRoad`` (nearest street farther than ``max_distance_m``).
+    """
+    lat, lon = _checked_point(lat, lon)
+    _check_inside(graph, lat, lon, max_distance_m)
+    index = _index(graph, mode)
+    px, py = graph.grid.project(lat, lon)
+    seg, t = _nearest_one(index, float(px), float(py))
+    a, b = int(index.a[seg]), int(index.b[seg])
+    la, lb, oa, ob = graph.lat[a], graph.lat[b], graph.lon[a], graph.lon[b]
+    slat, slon = float(la + t * (lb - la)), float(oa + t * (ob - oa))
+    forward = int(index.e_ab[seg]) >= 0
+    found = Snap(
+        mode=mode,
+        edge=int(index.e_ab[seg] if forward else index.e_ba[seg]),
+        fraction=t if forward else 1.0 - t,
+        a=a,
+        b=b,
+        t=t,
+        w_ab=float(index.w_ab[seg]),
+        w_ba=float(index.w_ba[seg]),
+        distance_m=float(haversine_m(lat, lon, slat, slon)),
+        lat=slat,
+        lon=slon,
+    )
+    if found.distance_m > max_distance_m:
+        raise TooFarFromRoad(
+            f"该点距最近的可通行道路（{MODE_NAMES.get(mode, mode)}）{found.distance_m:.0f} 米，"
+            f"超过 {max_distance_m:.0f} 米的吸附上限",
+            distance_m=found.distance_m,
+            nearest=found,
+        )
+    return found
+
+
+def snap_many(
+    graph: RoadGraph,
+    lats: npt.ArrayLike,
+    lons: npt.ArrayLike,
+    *,
+    mode: str,
+    max_distance_m: float = DEFAULT_MAX_SNAP_M,
+) -> Snaps:
+    """``snap`` for many points at once; problems show as ``ok == False`` instead of errors."""
+    index = _index(graph, mode)
+    lat = np.asarray(lats, np.float64)
+    lon = np.asarray(lons, np.float64)
+    valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    valid &= _inside(graph, lat, lon, max_distance_m)
+    lat0, lon0 = graph.grid.lat0, graph.grid.lon0
+    px, py = graph.grid.project(np.where(valid, lat, lat0), np.where(valid, lon, lon0))
+    seg, t = _nearest(index, np.atleast_1d(px), np.atleast_1d(py))
+    a, b = index.a[seg], index.b[seg]
+    slat = graph.lat[a] + t * (graph.lat[b] - graph.lat[a])
+    slon = graph.lon[a] + t * (graph.lon[b] - graph.lon[a])
+    dist = np.where(valid, haversine_m(lat, lon, slat, slon), np.inf)
+    w_ab, w_ba = index.w_ab[seg], index.w_ba[seg]
+    to_a, to_b = times_to_ends(t, w_ab, w_ba)
+    return Snaps(a, b, t, w_ab, w_ba, to_a, to_b, dist, slat, slon, dist <= max_distance_m, seg)
+
+
+def times_to_ends(t: F64, w_ab: F64, w_ba: F64) -> tuple[F64, F64]:
+    """Time from positions at fraction ``t`` of their segments to the ``a`` and ``b`` ends."""
+    with np.errstate(invalid="ignore"):
+        to_a = np.where(t == 0, 0.0, np.where(np.isfinite(w_ba), t * w_ba, np.inf))
+        to_b = np.where(t == 1, 0.0, np.where(np.isfinite(w_ab), (1 - t) * w_ab, np.inf))
+    return to_a, to_b
+
+
+def _checked_point(lat: float, lon: float) -> tuple[float, float]:
+    try:
+        la, lo = float(lat), float(lon)
+    except (TypeError, ValueError) as exc:
+        raise InvalidPoint(f"坐标无效：{lat!r}, {lon!r}") from exc
+    if not (math.isfinite(la) and math.isfinite(lo)) or abs(la) > 90 or abs(lo) > 180:
+        raise InvalidPoint(f"坐标无效：纬度 {lat!r}，经度 {lon!r}")
+    return la, lo
+
+
+def _inside(graph: RoadGraph, lat: Any, lon: Any, margin_m: float) -> Any:
+    min_lat, min_lon, max_lat, max_lon = graph.bounds
+    margin = min(margin_m, 5_000.0)
+    dlat = margin / M_PER_DEG
+    dlon = margin / (M_PER_DEG * math.cos(math.radians(graph.grid.lat0)))
+    with np.errstate(invalid="ignore"):
+        return (
+            (lat >= min_lat - dlat)
+            & (lat <= max_lat + dlat)
+            & (lon >= min_lon - dlon)
+            & (lon <= max_lon + dlon)
+        )
+
+
+def _check_inside(graph: RoadGraph, lat: float, lon: float, margin_m: float) -> None:
+    if not _inside(graph, lat, lon, margin_m):
+        raise OutsideGraph(f"坐标 ({lat:.6f}, {lon:.6f}) 不在路网“{graph.name}”的范围内")
+
+
+def _index(graph: RoadGraph, mode: str) -> _SegmentIndex:
+    if mode not in graph.fwd:
+        raise ModeUnavailable(f"路网“{graph.name}”中没有{MODE_NAMES.get(mode, mode)}可走的道路")
+    index: _SegmentIndex = graph.cached(f"snap:{mode}", lambda: _build_index(graph, mode))
+    return index
+
+
+def node_xy(graph: RoadGraph) -> tuple[F64, F64]:
+    """Projected node coordinates (metres), computed once per graph."""
+    xy: tuple[F64, F64] = graph.cached("xy", lambda: graph.grid.project(graph.lat, graph.lon))
+    return xy
+
+
+def _build_index(graph: RoadGraph, mode: str) -> _SegmentIndex:
+    csr, n = graph.fwd[mode], graph.n_nodes
+    m = csr.n_entries
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr[: n + 1]))
+    cols = csr.indices[:m].astype(np.int64)
+    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+    keys, inv = np.unique(lo * n + hi, return_inverse=True)
+    a, b = keys // n, keys % n
+    s = keys.size
+    e_ab, e_ba = np.full(s, -1, np.int64), np.full(s, -1, np.int64)
+    w_ab, w_ba = np.full(s, np.inf), np.full(s, np.inf)
+    fwd = rows < cols
+    e_ab[inv[fwd]], w_ab[inv[fwd]] = csr.edge[:m][fwd], csr.data[:m][fwd]
+    e_ba[inv[~fwd]], w_ba[inv[~fwd]] = csr.edge[:m][~fwd], csr.data[:m][~fwd]
+    x, y = node_xy(graph)
+    ax, ay, bx, by = x[a], y[a], x[b], y[b]
+    length = np.hypot(bx - ax, by - ay)
+    k = np.maximum(1, np.ceil(length / SAMPLE_SPACING_M)).astype(np.int64)
+    seg_of = np.repeat(np.arange(s, dtype=np.int64), k)
+    first = np.repeat(np.cumsum(k) - k, k)
+    frac = (np.arange(seg_of.size) - first + 0.5) / k[seg_of]
+    sx = ax[seg_of] + frac * (bx - ax)[seg_of]
+    sy = ay[seg_of] + frac * (by - ay)[seg_of]
+    tree = cKDTree(np.column_stack([sx, sy]))
+    half_gap = float(np.max(length / (2 * k))) + 1e-6
+    dx, dy = bx - ax, by - ay
+    inv_l2 = np.divide(1.0, length**2, out=np.zeros(s), where=length > 0)
+    tol = np.divide(_END_TOLERANCE_M, length, out=np.ones(s), where=length > 0)
+    return _SegmentIndex(
+        a, b, e_ab, e_ba, w_ab, w_ba, ax, ay, dx, dy, inv_l2, tol, tree, seg_of, half_gap
+    )
+
+
+def _project_onto(index: _SegmentIndex, seg: I64, px: Any, py: Any) -> tuple[F64, F64]:
+    """Fraction along each segment of the closest point to (px, py), and the distance."""
+    ax, ay, dx, dy = index.ax[seg], index.ay[seg], index.dx[seg], index.dy[seg]
+    rx, ry = px - ax, py - ay
+    t = np.minimum(np.maximum((rx * dx + ry * dy) * index.inv_l2[seg], 0.0), 1.0)
+    tol = index.tol[seg]  # within a millimetre of an end is the end: the node itself
+    t = np.where(t < tol, 0.0, np.where(t > 1.0 - tol, 1.0, t))
+    return t, np.hypot(rx - t * dx, ry - t * dy)
+
+
+def _nearest_one(index: _SegmentIndex, px: float, py: float) -> tuple[int, float]:
+    """``_nearest`` for a single point, without the per-array overhead."""
+    n_samples = index.sample_seg.size
+    k = min(_K_NEAREST, n_samples)
+    sample_d, sample_i = index.tree.query((px, py), k=k)
+    cand = index.sample_seg[np.atleast_1d(sample_i)]
+    t, d = _project_onto(index, cand, px, py)
+    j = int(np.argmin(d))
+    if k < n_samples and float(np.atleast_1d(sample_d)[-1]) <= d[j] + index.half_gap:
+        near = index.tree.query_ball_point((px, py), float(d[j]) + index.half_gap)
+        cand = np.unique(index.sample_seg[np.asarray(near, np.int64)])
+        t, d = _project_onto(index, cand, px, py)
+        j = int(np.argmin(d))
+    return int(cand[j]), float(t[j])
+
+
+def _nearest(index: _SegmentIndex, px: F64, py: F64) -> tuple[I64, F64]:
+    n_samples = index.sample_seg.size
+    k = min(_K_NEAREST, n_samples)
+    sample_d, sample_i = index.tree.query(np.column_stack([px, py]), k=k)
+    sample_d = sample_d.reshape(px.size, k)
+    cand = index.sample_seg[sample_i.reshape(px.size, k)]
+    t, d = _project_onto(index, cand, px[:, None], py[:, None])
+    j = np.argmin(d, axis=1)
+    rows = np.arange(px.size)
+    seg, best_t, best_d = cand[rows, j], t[rows, j], d[rows, j]
+    unsure = np.flatnonzero((sample_d[:, -1] <= best_d + index.half_gap) & (k < n_samples))
+    for r in unsure:  # a long segment may hide behind many short ones: check them all
+        near = index.tree.query_ball_point([px[r], py[r]], best_d[r] + index.half_gap)
+        segs = np.unique(index.sample_seg[np.asarray(near, np.int64)])
+        tt, dd = _project_onto(index, segs, px[r], py[r])
+        i = int(np.argmin(dd))
+        seg[r], best_t[r] = segs[i], tt[i]
+    return seg, best_t
