@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jingwu.roads_cli import app as roads_app
+
 app = typer.Typer(help="Jingwu 警务 — 智慧警务站平台", no_args_is_help=True, add_completion=False)
 demo_app = typer.Typer(help="演示辖区 / the Jin'an demo district", no_args_is_help=True)
 areas_app = typer.Typer(help="辖区边界 / jurisdiction polygons (GeoJSON)", no_args_is_help=True)
@@ -19,6 +21,7 @@ audit_app = typer.Typer(help="审计日志 / audit log", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 app.add_typer(areas_app, name="areas")
 app.add_typer(audit_app, name="audit")
+app.add_typer(roads_app, name="roads")
 
 out = Console()
 err = Console(stderr=True)
@@ -163,17 +166,6 @@ def audit_verify() -> None:
             f"audit chain broken at row {result.broken_id} ({result.reason}); {result.checked} rows read"
         )
     out.print(f"audit chain intact: {result.checked} rows")
-
-
-def _register_optional() -> None:
-    try:
-        from jingwu.roads_cli import app as roads_app
-    except ImportError:  # the road engine's CLI lands separately
-        return
-    app.add_typer(roads_app, name="roads")
-
-
-_register_optional()
 
 
 def main() -> None:
