@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("disputes/", include("jingwu.disputes.urls")),
     path("", include("jingwu.orgs.urls")),
     path("", include("jingwu.console.urls")),
 ]

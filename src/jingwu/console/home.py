@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingwu.disputes.services import home as dispute_home
 from jingwu.orgs.models import Membership, Role
 from jingwu.orgs.services import Actor
 
@@ -48,6 +50,7 @@ def panels_for(actor: Actor) -> list[Panel]:
                 [(_("后台管理"), "/admin/"), (_("接口文档"), "/api/v1/docs")],
             )
         )
+    panels += [Panel(*p) for p in dispute_home.panels_for(actor, now=timezone.now())]
     if not actor.grants:
         panels.append(Panel(_("尚无岗位"), [_("您的账号还没有加入任何单位，请联系管理员。")]))
     return panels

@@ -344,6 +344,10 @@ def _name(org_id: int | None) -> str:
     return Organization.objects.filter(pk=org_id).values_list("name", flat=True).first() or ""
 
 
+def _stage_label(code: str | None) -> str:
+    return str(Stage(code).label) if code in Stage.values else ""
+
+
 def timeline(case: Case) -> list[dict[str, Any]]:
     """The case's entries, oldest first, with their attachments' names and links."""
     entries = case.entries.select_related("author", "author_org").prefetch_related("attachments")
@@ -354,6 +358,8 @@ def timeline(case: Case) -> list[dict[str, Any]]:
             "kind_label": e.get_kind_display(),
             "text": e.text,
             "data": e.data,
+            "stage_from": _stage_label(e.data.get("from")) if e.kind == EntryKind.STAGE else "",
+            "stage_to": _stage_label(e.data.get("to")) if e.kind == EntryKind.STAGE else "",
             "author": e.author.name if e.author_id else "",
             "organization": e.author_org.name if e.author_org_id else "",
             "happened_at": e.happened_at,
