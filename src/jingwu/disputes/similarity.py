@@ -72,6 +72,14 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * _EARTH_R * math.asin(min(1.0, math.sqrt(a)))
 
 
+def _haversine_many(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """``haversine_m`` from one point to many, vectorised (same formula)."""
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * _EARTH_R * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+
+
 def nearness(distance_m: float) -> float:
     """1 within 50 m, 0 beyond 500 m, linear between."""
     if distance_m <= NEAR_M:
@@ -119,6 +127,30 @@ def score_pair(query: Doc, doc: Doc, weight: dict[str, float]) -> Match:
     return Match(doc.key, score, text, dist, party)
 
 
+def _score_bounded(
+    query: Doc, qn: float, doc: Doc, dist: float, weight: dict[str, float], threshold: float
+) -> Match | None:
+    """``score_pair`` with the distance given, or None as soon as it cannot reach the threshold.
+
+    The text part is bounded before the document's norm is summed: by Cauchy-Schwarz the
+    cosine is at most sqrt(Σ shared w²) / |q| — so most neighbours are dropped after one set
+    intersection. The result, when there is one, equals ``score_pair``'s.
+    """
+    party = party_overlap(query.parties, doc.parties)
+    rest = W_PLACE * nearness(dist) + W_PARTY * party
+    shared = query.tokens & doc.tokens
+    text = 0.0
+    if shared:
+        num = sum(weight[t] ** 2 for t in shared)
+        if W_TEXT * math.sqrt(num) / qn + rest < threshold - 1e-12:
+            return None
+        dn = math.sqrt(sum(weight[t] ** 2 for t in doc.tokens))
+        text = num / (qn * dn) if qn and dn else 0.0
+    elif rest < threshold - 1e-12:
+        return None
+    return Match(doc.key, W_TEXT * text + rest, text, dist, party)
+
+
 class _Weights(dict[str, float]):
     """idf by token, computed on demand from the index's live document frequencies."""
 
@@ -160,6 +192,8 @@ class DuplicateIndex:
         self._cells: dict[tuple[int, int], set[int]] = {}
         self._parties: dict[str, set[int]] = {}
         self._norm = np.zeros(1024)
+        self._lat = np.zeros(1024)
+        self._lon = np.zeros(1024)
         self._free: list[int] = []
 
     def __len__(self) -> int:
@@ -188,7 +222,11 @@ class DuplicateIndex:
         else:
             self._docs[slot] = doc
         if slot >= self._norm.size:
-            self._norm = np.concatenate([self._norm, np.zeros(self._norm.size)])
+            grow = np.zeros(self._norm.size)
+            self._norm = np.concatenate([self._norm, grow])
+            self._lat = np.concatenate([self._lat, grow])
+            self._lon = np.concatenate([self._lon, grow])
+        self._lat[slot], self._lon[slot] = doc.lat, doc.lon
         self._slot[doc.key] = slot
         n = len(self._slot)
         for t in doc.tokens:
@@ -275,13 +313,16 @@ class DuplicateIndex:
         for k in query.parties:
             slots |= self._parties.get(k, set())
         weight = _Weights(self.df, n)
+        qn = math.sqrt(sum(weight[t] ** 2 for t in query.tokens))
+        cand = np.fromiter(slots, dtype=np.int64, count=len(slots))
+        dists = _haversine_many(query.lat, query.lon, self._lat[cand], self._lon[cand])
         out = []
-        for s in slots:
+        for s, dist in zip(cand.tolist(), dists.tolist(), strict=True):
             doc = self._docs[s]
             if doc is None or doc.key == query.key:
                 continue
-            m = score_pair(query, doc, weight)
-            if m.score >= threshold:
+            m = _score_bounded(query, qn, doc, dist, weight, threshold)
+            if m is not None and m.score >= threshold:
                 out.append(m)
         out.sort(key=lambda m: (-m.score, str(m.key)))
         return out[:limit]
