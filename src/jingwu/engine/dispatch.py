@@ -69,9 +69,6 @@ STATUS_NAMES = MappingProxyType({
 })  # fmt: skip
 MODE_VERBS = MappingProxyType({"car": "车程", "ebike": "骑行", "foot": "步行"})
 
-# Why a unit is not ranked (the order is the order of the checks).
-_OK, _BAD_POSITION, _MODE, _STATUS, _TIER, _SKILLS, _OUT_OF_REACH = range(7)
-
 
 class DispatchError(ValueError):
     """A ranking request that cannot be answered as asked (unknown type, naive time)."""
@@ -214,7 +211,8 @@ class UnitBoard:
 
     def _write_row(self, i: int, u: UnitSnapshot) -> None:
         c = self._cols
-        c["lat"][i], c["lon"][i] = _float_or_nan(u.lat), _float_or_nan(u.lon)
+        c["lat"][i], c["lon"][i] = lat, lon = _float_or_nan(u.lat), _float_or_nan(u.lon)
+        c["valid"][i] = math.isfinite(lat + lon) and abs(lat) <= 90 and abs(lon) <= 180
         c["tier"][i] = u.tier
         c["mode"][i] = _MODE_CODE.get(u.mode, -1)
         c["available"][i] = u.status == AVAILABLE
@@ -252,15 +250,16 @@ class UnitBoard:
 
 @dataclass
 class _Evaluation:
-    code: npt.NDArray[np.int64]
-    eta: npt.NDArray[np.float64]
+    """Everything about the eligible units; arrays are aligned with ``rows`` (board rows)."""
+
+    rows: npt.NDArray[np.int64]
+    dist: npt.NDArray[np.float64]
     raw_eta: npt.NDArray[np.float64]
     estimated: npt.NDArray[np.bool_]
     off_road: npt.NDArray[np.bool_]
+    eta: npt.NDArray[np.float64]
     stale: npt.NDArray[np.bool_]
     age: npt.NDArray[np.float64]
-    dist: npt.NDArray[np.float64]
-    allowed: frozenset[int]
 
 
 def rank_units(
@@ -310,13 +309,16 @@ def explain_ranking(
     if board.graph is not graph:
         raise DispatchError("巡防力量面板与路网不一致", code="board_graph_mismatch")
     allowed = _allowed_tiers(incident, allowed_tiers, tier_rules)
-    ev = _evaluate(board, incident, now, budget_s, allowed, required_skills, detour_factor)
-    _apply_staleness(ev, stale_after_s)
-    order = _order(board, ev, k, full=with_exclusions)
-    ranked = [_ranked(board, ev, i, r + 1, detour_factor) for r, i in enumerate(order[:k])]
+    point = _incident_point(incident)
+    eligible = _eligible(board, allowed, required_skills)
+    ev = _evaluate(board, np.flatnonzero(eligible), point, budget_s, detour_factor)
+    _apply_staleness(ev, _timestamp(now) - board._cols["fix_ts"][ev.rows], stale_after_s)
+    order = _order(board, ev, budget_s, k, full=with_exclusions)
+    ranked = [_ranked(board, ev, j, r + 1, detour_factor) for r, j in enumerate(order[:k])]
     excluded: list[Excluded] = []
     if with_exclusions:
-        excluded = _exclusions(board, ev, order, k, incident, budget_s, required_skills)
+        explain = _Explain(incident, allowed, budget_s, required_skills, k)
+        excluded = _exclusions(board, ev, eligible, order, explain)
     return Ranking(ranked, excluded, budget_s)
 
 
@@ -332,56 +334,58 @@ def _allowed_tiers(
     return rules[incident.type]
 
 
-def _evaluate(
-    board: UnitBoard,
-    incident: IncidentQuery,
-    now: datetime,
-    budget_s: float,
-    allowed: frozenset[int],
-    required: frozenset[str],
-    detour: float,
-) -> _Evaluation:
-    c, n = board._cols, len(board)
-    ilat, ilon = _incident_point(incident)
-    now_ts = _timestamp(now)
-    dist = _straight_m(ilat, ilon, c["lat"], c["lon"])
-    code = np.full(n, _OK, np.int64)
+def _tier_ok(board: UnitBoard, allowed: frozenset[int]) -> npt.NDArray[np.bool_]:
     lut = np.zeros(max(allowed, default=0) + 2, bool)
     lut[list(allowed)] = True
-    tier_ok = lut[np.clip(c["tier"], 0, lut.size - 1)]
-    tier_ok[c["tier"] < 0] = False
-    for bad, mask in (
-        (_OUT_OF_REACH, np.zeros(n, bool)),
-        (_SKILLS, _lacks_skills(board, required)),
-        (_TIER, ~tier_ok),
-        (_STATUS, ~c["available"]),
-        (_MODE, c["mode"] < 0),
-        (_BAD_POSITION, ~np.isfinite(dist)),
-    ):  # later checks overwrite earlier ones: the first failing rule is the one reported
-        code[mask] = bad
+    tiers = board._cols["tier"]
+    ok: npt.NDArray[np.bool_] = lut[np.clip(tiers, 0, lut.size - 1)] & (tiers >= 0)
+    return ok
+
+
+def _eligible(
+    board: UnitBoard, allowed: frozenset[int], required: frozenset[str]
+) -> npt.NDArray[np.bool_]:
+    """Units that pass every rule but the budget: position, mode, status, tier, skills."""
+    c = board._cols
+    ok: npt.NDArray[np.bool_] = c["valid"] & (c["mode"] >= 0) & c["available"]
+    ok &= _tier_ok(board, allowed)
+    if required:
+        ok &= ~_lacks_skills(board, required)
+    return ok
+
+
+def _evaluate(
+    board: UnitBoard,
+    rows: npt.NDArray[np.int64],
+    point: tuple[float, float],
+    budget_s: float,
+    detour: float,
+) -> _Evaluation:
+    c = board._cols
+    n = rows.size
     ev = _Evaluation(
-        code=code, eta=np.full(n, np.inf), raw_eta=np.full(n, np.inf),
-        estimated=np.zeros(n, bool), off_road=np.zeros(n, bool), stale=np.zeros(n, bool),
-        age=now_ts - c["fix_ts"], dist=dist, allowed=allowed,
+        rows=rows, dist=_straight_m(*point, c["lat"][rows], c["lon"][rows]),
+        raw_eta=np.full(n, np.inf), estimated=np.zeros(n, bool), off_road=np.zeros(n, bool),
+        eta=np.empty(0), stale=np.empty(0, bool), age=np.empty(0),
     )  # fmt: skip
+    modes = c["mode"][rows]
     for m, mode in enumerate(MODES):
-        rows = np.flatnonzero((code == _OK) & (c["mode"] == m))
-        if rows.size:
-            _mode_times(board, ev, rows, mode, (ilat, ilon), budget_s, detour)
-    ev.code[(ev.code == _OK) & ~(ev.raw_eta <= budget_s)] = _OUT_OF_REACH
+        pos = np.flatnonzero(modes == m)
+        if pos.size:
+            _mode_times(board, ev, pos, mode, point, budget_s, detour)
     return ev
 
 
 def _mode_times(
     board: UnitBoard,
     ev: _Evaluation,
-    rows: npt.NDArray[np.int64],
+    pos: npt.NDArray[np.int64],
     mode: str,
     point: tuple[float, float],
     budget_s: float,
     detour: float,
 ) -> None:
-    """Fill ``raw_eta`` for one mode's eligible units: network time, or an estimate."""
+    """Fill ``raw_eta`` for one mode's units (``pos`` into ``ev``): network time or estimate."""
     graph = board.graph
     target = None
     if graph is not None and mode in graph.fwd:
@@ -390,102 +394,112 @@ def _mode_times(
         except RoadError:
             target = None  # the graph does not cover the incident: every unit is estimated
     if graph is None or target is None:
-        _estimate(ev, rows, mode, detour)
+        _estimate(ev, pos, mode, detour)
         return
-    vmax = graph.vmax_mps[mode]
-    slack = budget_s * vmax * 1.01 + 50.0 + target.distance_m + board.max_snap_m
-    near = rows[ev.dist[rows] <= slack]  # farther units cannot make it: no need to snap them
-    board._ensure_snapped(near)
-    on_road = near[board._cols["snap_ok"][near]]
-    off_road = near[~board._cols["snap_ok"][near]]
+    slack = budget_s * graph.vmax_mps[mode] * 1.01 + 50.0 + target.distance_m + board.max_snap_m
+    near = pos[ev.dist[pos] <= slack]  # farther units cannot make it: no need to snap them
+    board._ensure_snapped(ev.rows[near])
+    ok = board._cols["snap_ok"][ev.rows[near]]
+    on_road, off_road = near[ok], near[~ok]
     if on_road.size:
         field, _ = search(graph, target, budget_s)
-        ev.raw_eta[on_road] = field.times_from(board._snaps(on_road))
+        ev.raw_eta[on_road] = field.times_from(board._snaps(ev.rows[on_road]))
     ev.off_road[off_road] = True
     _estimate(ev, off_road, mode, detour)
 
 
-def _estimate(ev: _Evaluation, rows: npt.NDArray[np.int64], mode: str, detour: float) -> None:
-    ev.raw_eta[rows] = ev.dist[rows] * detour / FALLBACK_SPEED_MPS[mode]
-    ev.estimated[rows] = True
+def _estimate(ev: _Evaluation, pos: npt.NDArray[np.int64], mode: str, detour: float) -> None:
+    ev.raw_eta[pos] = ev.dist[pos] * detour / FALLBACK_SPEED_MPS[mode]
+    ev.estimated[pos] = True
 
 
-def _apply_staleness(ev: _Evaluation, stale_after_s: float) -> None:
+def _apply_staleness(ev: _Evaluation, age: npt.NDArray[np.float64], stale_after_s: float) -> None:
+    ev.age = age
     ev.stale = ev.age > stale_after_s
     widen = np.where(ev.stale, np.minimum(ev.age, STALE_WIDEN_CAP_S) * STALE_WIDEN_SHARE, 0.0)
     ev.eta = ev.raw_eta + widen
 
 
-def _order(board: UnitBoard, ev: _Evaluation, k: int, *, full: bool) -> list[int]:
-    """Rows of rankable units, best first: the first ``k`` always, the rest when ``full``."""
-    rows = np.flatnonzero(ev.code == _OK)
+def _order(board: UnitBoard, ev: _Evaluation, budget_s: float, k: int, *, full: bool) -> list[int]:
+    """Positions in ``ev`` of the units in reach, best first: the first ``k``; all if ``full``."""
+    pos = np.flatnonzero(ev.raw_eta <= budget_s)
     tail: list[int] = []
-    if rows.size > 4 * k > 0:
-        cut = np.partition(ev.eta[rows], k - 1)[k - 1]
+    if pos.size > 4 * k > 0:
+        cut = np.partition(ev.eta[pos], k - 1)[k - 1]
         if full:
-            tail = sorted(rows[ev.eta[rows] > cut].tolist(), key=lambda i: _key(board, ev, i))
-        rows = rows[ev.eta[rows] <= cut]
-    return sorted(rows.tolist(), key=lambda i: _key(board, ev, i)) + tail
+            tail = sorted(pos[ev.eta[pos] > cut].tolist(), key=lambda j: _key(board, ev, j))
+        pos = pos[ev.eta[pos] <= cut]
+    return sorted(pos.tolist(), key=lambda j: _key(board, ev, j)) + tail
 
 
-def _key(board: UnitBoard, ev: _Evaluation, i: int) -> tuple[Any, ...]:
+def _key(board: UnitBoard, ev: _Evaluation, j: int) -> tuple[Any, ...]:
+    i = int(ev.rows[j])
     uid = board.units[i].id
     id_key = (0, uid, "") if isinstance(uid, int) else (1, 0, str(uid))
-    return (float(ev.eta[i]), int(board._cols["tier"][i]), float(ev.dist[i]), id_key)
+    return (float(ev.eta[j]), board.units[i].tier, float(ev.dist[j]), id_key)
 
 
-def _ranked(board: UnitBoard, ev: _Evaluation, i: int, rank: int, detour: float) -> Ranked:
-    u = board.units[i]
-    raw, eta, age = float(ev.raw_eta[i]), float(ev.eta[i]), float(ev.age[i])
-    if ev.off_road[i]:
+def _ranked(board: UnitBoard, ev: _Evaluation, j: int, rank: int, detour: float) -> Ranked:
+    u = board.units[int(ev.rows[j])]
+    raw, eta, age, dist = (float(x[j]) for x in (ev.raw_eta, ev.eta, ev.age, ev.dist))
+    if ev.off_road[j]:
         first = (
             f"位置距道路超过 {board.max_snap_m:.0f} 米，按直线×{detour:g} 估算约 {_duration(raw)}"
         )
-    elif ev.estimated[i]:
+    elif ev.estimated[j]:
         first = f"估算约 {_duration(raw)}（路网未覆盖，按直线×{detour:g}）"
     else:
         first = f"{MODE_VERBS.get(u.mode, '用时')}约 {_duration(raw)}"
-    reasons = [first, f"直线距离 {_distance(float(ev.dist[i]))}", _tier_label(u.tier)]
-    if ev.stale[i]:
+    reasons = [first, f"直线距离 {_distance(dist)}", _tier_label(u.tier)]
+    if ev.stale[j]:
         reasons.append(f"定位已过时 {_duration(age)}，预计时间已放宽 {_duration(eta - raw)}")
     return Ranked(
         rank=rank, unit_id=u.id, unit_name=u.name, tier=u.tier, mode=u.mode,
-        eta_seconds=round(eta, 1), distance_m=round(float(ev.dist[i]), 1),
-        estimated=bool(ev.estimated[i]), stale=bool(ev.stale[i]), fix_age_s=round(age, 1),
-        reasons=tuple(reasons),
+        eta_seconds=round(eta, 1), distance_m=round(dist, 1), estimated=bool(ev.estimated[j]),
+        stale=bool(ev.stale[j]), fix_age_s=round(age, 1), reasons=tuple(reasons),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Explain:
+    incident: IncidentQuery
+    allowed: frozenset[int]
+    budget_s: float
+    required: frozenset[str]
+    k: int
 
 
 def _exclusions(
     board: UnitBoard,
     ev: _Evaluation,
+    eligible: npt.NDArray[np.bool_],
     order: list[int],
-    k: int,
-    incident: IncidentQuery,
-    budget_s: float,
-    required: frozenset[str],
+    x: _Explain,
 ) -> list[Excluded]:
-    type_name = INCIDENT_TYPE_NAMES.get(incident.type, incident.type)
-    out: list[Excluded] = []
-    for r, i in enumerate(order[k:], start=k + 1):
-        out.append(_excluded(board, i, "not_in_top_k", f"排名第 {r}，未进入前 {k}"))
-    for i in np.flatnonzero(ev.code != _OK).tolist():
+    out = [
+        _excluded(board, int(ev.rows[j]), "not_in_top_k", f"排名第 {r}，未进入前 {x.k}")
+        for r, j in enumerate(order[x.k :], start=x.k + 1)
+    ]
+    out_of_reach = np.zeros(len(board), bool)
+    out_of_reach[ev.rows[~(ev.raw_eta <= x.budget_s)]] = True
+    c = board._cols
+    tier_ok = _tier_ok(board, x.allowed)
+    type_name = INCIDENT_TYPE_NAMES.get(x.incident.type, x.incident.type)
+    for i in np.flatnonzero(~eligible | out_of_reach).tolist():
         u = board.units[i]
-        code = int(ev.code[i])
-        if code == _BAD_POSITION:
+        if not c["valid"][i]:
             reason = ("bad_position", "定位无效（坐标缺失或不是经纬度）")
-        elif code == _MODE:
+        elif c["mode"][i] < 0:
             reason = ("unknown_mode", f"未知出行方式：{u.mode}")
-        elif code == _STATUS:
+        elif not c["available"][i]:
             reason = ("not_available", f"当前状态：{STATUS_NAMES.get(u.status, u.status)}，不可派")
-        elif code == _TIER:
-            tiers = _tier_span(ev.allowed)
+        elif not tier_ok[i]:
+            tiers = _tier_span(x.allowed)
             reason = ("tier_not_allowed", f"警情类型“{type_name}”只允许 {tiers} 级巡防力量")
-        elif code == _SKILLS:
-            missing = "、".join(sorted(required - u.skills))
-            reason = ("missing_skills", f"缺少所需技能：{missing}")
+        elif not x.required <= u.skills:
+            reason = ("missing_skills", f"缺少所需技能：{'、'.join(sorted(x.required - u.skills))}")
         else:
-            reason = ("out_of_reach", f"{_duration(budget_s)}内无法到达")
+            reason = ("out_of_reach", f"{_duration(x.budget_s)}内无法到达")
         out.append(_excluded(board, i, *reason))
     return out
 
@@ -504,9 +518,13 @@ def _columns(units: list[UnitSnapshot]) -> dict[str, npt.NDArray[Any]]:
     except (TypeError, ValueError):  # a malformed coordinate: NaN it, the unit is excluded
         lat = np.array([_float_or_nan(u.lat) for u in units], np.float64)
         lon = np.array([_float_or_nan(u.lon) for u in units], np.float64)
+    lat, lon = lat.reshape(n), lon.reshape(n)
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
     cols: dict[str, npt.NDArray[Any]] = {
-        "lat": lat.reshape(n),
-        "lon": lon.reshape(n),
+        "lat": lat,
+        "lon": lon,
+        "valid": valid,
         "tier": np.array([u.tier for u in units], np.int64).reshape(n),
         "mode": np.array([_MODE_CODE.get(u.mode, -1) for u in units], np.int64).reshape(n),
         "available": np.array([u.status == AVAILABLE for u in units], bool).reshape(n),

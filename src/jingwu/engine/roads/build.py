@@ -7,6 +7,7 @@ unit or incident snapped onto an island would get "unreachable" for reasons nobo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .graph import (
+    F32,
     F64,
     I32,
     I64,
@@ -117,29 +119,43 @@ def build_graph(
     progress: Progress | None = None,
 ) -> tuple[RoadGraph, ImportSummary]:
     """Build the graph of ``ways``; raises ``RoadError`` when no mode has a single street."""
-    step = _Steps(progress, 6)
+    step = _Steps(progress, 5)
     a, b, seg_way, seg_len = _segments(ways)
     if a.size == 0:
         raise RoadError("文件中没有可通行的道路", code="empty_extract")
-    uniq, first, inverse = np.unique(ways.node_ids, return_index=True, return_inverse=True)
+    uniq, first, node = _unique(ways.node_ids)
     step()
-    src, dst, length, times = _directed_edges(ways, inverse, a, b, seg_way, seg_len)
+    src, dst, times = _directed_edges(ways, node, a, b, seg_way, seg_len)
+    del node, a, b, seg_way
     step()
-    n_nodes = int(uniq.size)
+    by_src = np.argsort(src, kind="stable")
     mode_stats: list[ModeSummary] = []
+    done: list[tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], ModeSummary]] = []
     for m in MODES:
-        times[m], stats = _keep_largest_scc(m, src, dst, length, times[m], n_nodes)
+        sel = np.isfinite(times[m])
+        same = next((d for d in done if np.array_equal(d[0], sel)), None)
+        if same is None:  # e-bikes often use exactly the car streets: one SCC serves both
+            keep, stats = _keep_largest_scc(m, src, dst, by_src, seg_len, sel, uniq.size)
+            done.append((sel, keep, stats))
+        else:
+            keep, stats = same[1], dataclasses.replace(same[2], mode=m)
+        times[m] = np.where(keep, times[m], np.inf)
         mode_stats.append(stats)
+    del by_src, done
     step()
     usable = np.zeros(src.size, bool)
     for m in MODES:
         usable |= np.isfinite(times[m])
     if not usable.any():
         raise RoadError("文件中没有可通行的道路", code="empty_extract")
-    src, dst, length = src[usable], dst[usable], length[usable]
-    times = {m: t[usable] for m, t in times.items()}
+    # lengths and times are stored in float32 (1 mm, well under 1 ms): half the memory
+    edges: dict[str, npt.NDArray[Any]] = {"src": src[usable], "dst": dst[usable]}
+    edges["length"] = np.concatenate([seg_len, seg_len])[usable].astype(np.float32)
+    edges.update({m: t[usable].astype(np.float32) for m, t in times.items()})
+    del src, dst, times, usable, seg_len  # _assemble frees what it no longer needs
     nodes = (uniq, ways.lat[first], ways.lon[first])
-    graph = _assemble(nodes, src, dst, length, times, name=name, illustrative=illustrative)
+    given = ways.segment_length_m is not None
+    graph = _assemble(nodes, edges, given, name=name, illustrative=illustrative)
     step()
     summary = ImportSummary(
         name=name,
@@ -182,50 +198,60 @@ def _segments(ways: WaySet) -> tuple[I64, I64, I64, F64]:
     return pos, pos + 1, way_of[pos], seg_len
 
 
-def _directed_edges(
-    ways: WaySet, node: I64, a: I64, b: I64, seg_way: I64, seg_len: F64
-) -> tuple[I64, I64, F64, dict[str, F64]]:
-    """Both directions of every segment with each mode's time (inf where closed).
+def _unique(ids: I64) -> tuple[I64, I64, I32]:
+    """Sorted distinct ids, the first position of each, and each position's compact number."""
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    new = np.empty(ids.size, bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    number = np.cumsum(new, dtype=np.int32) - 1
+    node = np.empty(ids.size, np.int32)
+    node[order] = number
+    return ordered[new], order[new], node
 
-    ``node`` maps a position in ``ways.node_ids`` to the compact node number.
+
+def _directed_edges(
+    ways: WaySet, node: I32, a: I64, b: I64, seg_way: I64, seg_len: F64
+) -> tuple[I32, I32, dict[str, F64]]:
+    """Both directions of every segment (first all a->b, then all b->a) with each mode's time.
+
+    ``node`` maps a position in ``ways.node_ids`` to the compact node number; a time is inf
+    where the mode may not go.
     """
     src = np.concatenate([node[a], node[b]])
     dst = np.concatenate([node[b], node[a]])
-    length = np.concatenate([seg_len, seg_len])
     prof = ways.way_profile[seg_way]
     times: dict[str, F64] = {}
     for m in MODES:
         rules = [p.rule(m) for p in ways.profiles]
-        fwd = np.array([r.forward for r in rules], bool)[prof]
-        bwd = np.array([r.backward for r in rules], bool)[prof]
         speed = np.array([r.speed_kmh / 3.6 for r in rules], np.float64)[prof]
         with np.errstate(divide="ignore", invalid="ignore"):
             t = seg_len / speed
+        fwd = np.array([r.forward for r in rules], bool)[prof]
+        bwd = np.array([r.backward for r in rules], bool)[prof]
         times[m] = np.concatenate([np.where(fwd, t, np.inf), np.where(bwd, t, np.inf)])
-    return src, dst, length, times
+    return src, dst, times
 
 
 def _keep_largest_scc(
-    mode: str, src: I64, dst: I64, length: F64, t: F64, n: int
-) -> tuple[F64, ModeSummary]:
-    """``t`` with every edge outside the mode's largest strongly connected component closed."""
-    sel = np.isfinite(t)
+    mode: str, src: I32, dst: I32, by_src: I64, seg_len: F64, sel: npt.NDArray[np.bool_], n: int
+) -> tuple[npt.NDArray[np.bool_], ModeSummary]:
+    """Of the edges ``sel``, those inside the mode's largest strongly connected component."""
     if not sel.any():
-        return t, ModeSummary(mode, 0, 0, 0.0, 0.0, 0, 0.0)
-    s, d = src[sel], dst[sel]
-    adj = csr_matrix((np.ones(s.size, np.int8), (s, d)), shape=(n, n))
+        return sel, ModeSummary(mode, 0, 0, 0.0, 0.0, 0, 0.0)
+    order = by_src[sel[by_src]]
+    counts = np.bincount(src[order], minlength=n)
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    adj = csr_matrix((np.ones(order.size, np.int8), dst[order], indptr), shape=(n, n))
     _, labels = connected_components(adj, directed=True, connection="strong")
-    present = np.zeros(n, bool)
-    present[s] = True
-    present[d] = True
+    present = (counts > 0) | (np.bincount(dst[sel], minlength=n) > 0)
     biggest = np.bincount(labels[present]).argmax()
     inside = labels == biggest
-    keep = sel.copy()
-    keep[sel] = inside[s] & inside[d]
-    out = np.where(keep, t, np.inf)
-    km_all = _street_km(src[sel], dst[sel], length[sel])
-    km_kept = _street_km(src[keep], dst[keep], length[keep])
+    keep = sel & inside[src] & inside[dst]
     n_present, n_inside = int(present.sum()), int(inside.sum())
+    km_all, km_kept = _street_km(seg_len, sel), _street_km(seg_len, keep)
     stats = ModeSummary(
         mode=mode,
         nodes=n_inside,
@@ -235,53 +261,55 @@ def _keep_largest_scc(
         dropped_nodes=n_present - n_inside,
         dropped_km=km_all - km_kept,
     )
-    return out, stats
+    return keep, stats
 
 
-def _street_km(src: I64, dst: I64, length: F64) -> float:
-    """Kilometres of street: a two-way segment counts once, not once per direction."""
-    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
-    key = lo * (int(max(hi.max(initial=0), 0)) + 1) + hi
-    _, first = np.unique(key, return_index=True)
-    return float(length[first].sum() / 1000.0)
+def _street_km(seg_len: F64, usable: npt.NDArray[np.bool_]) -> float:
+    """Kilometres of street: a segment counts once whether one or both directions are open."""
+    s = seg_len.size
+    return float(seg_len[usable[:s] | usable[s:]].sum() / 1000.0)
 
 
 def _assemble(
     nodes: tuple[I64, F64, F64],
-    src: I64,
-    dst: I64,
-    length: F64,
-    times: dict[str, F64],
+    edges: dict[str, npt.NDArray[Any]],
+    given_lengths: bool,
     *,
     name: str,
     illustrative: bool,
 ) -> RoadGraph:
-    """Compact the used nodes in spatial cell order and lay out every CSR."""
+    """Compact the used nodes in spatial cell order and lay out the CSRs.
+
+    ``edges`` (src, dst, length and one time array per mode) is consumed: arrays are replaced
+    as they are reordered, so a large import holds few copies at once.
+    """
     uniq_ids, node_lat, node_lon = nodes
-    used = np.unique(np.concatenate([src, dst]))
-    lat, lon, osm = node_lat[used], node_lon[used], uniq_ids[used]
-    grid, order = _spatial_order(lat, lon)
+    n_all = uniq_ids.size
+    degree = np.bincount(edges["src"], minlength=n_all) + np.bincount(edges["dst"], minlength=n_all)
+    used = np.flatnonzero(degree)
+    del degree
+    grid, order = _spatial_order(node_lat[used], node_lon[used])
     n = used.size
-    new_id = np.empty(n, np.int64)
-    new_id[order] = np.arange(n)
-    remap = np.full(uniq_ids.size, -1, np.int64)
-    remap[used] = new_id
-    src, dst = remap[src], remap[dst]
-    lat, lon, osm = lat[order], lon[order], osm[order]
-    src, dst, length, times = _merge_parallel(src, dst, length, times, n)
-    indptr = _indptr(src, n)
-    fwd: dict[str, ModeCSR] = {}
+    remap = np.full(n_all, -1, np.int32)
+    remap[used[order]] = np.arange(n, dtype=np.int32)
+    edges["src"], edges["dst"] = remap[edges["src"]], remap[edges["dst"]]
+    del remap
+    lat, lon, osm = node_lat[used][order], node_lon[used][order], uniq_ids[used][order]
+    _merge_parallel(edges)
+    src, dst, length = edges.pop("src"), edges.pop("dst"), edges.pop("length")
+    times = {m: edges.pop(m) for m in MODES}
+    straight = length
+    if given_lengths:  # stated lengths may undercut the straight line: prune by the chord too
+        straight = np.maximum(length, haversine_m(lat[src], lon[src], lat[dst], lon[dst]))
+    by_dst = np.lexsort((src, dst))
     rev: dict[str, ModeCSR] = {}
     vmax: dict[str, float] = {}
-    chord = haversine_m(lat[src], lon[src], lat[dst], lon[dst])
     for m in MODES:
-        sel = np.flatnonzero(np.isfinite(times[m]))
-        if sel.size == 0:
-            continue
-        fwd[m] = _mode_csr(src[sel], dst[sel], times[m][sel], sel, n)
-        back = sel[np.lexsort((src[sel], dst[sel]))]
-        rev[m] = _mode_csr(dst[back], src[back], times[m][back], back, n)
-        vmax[m] = _top_speed(np.maximum(length[sel], chord[sel]), times[m][sel])
+        finite = np.isfinite(times[m])
+        if finite.any():
+            rev[m] = _rev_csr(src, dst, times[m], finite, by_dst, n)
+            vmax[m] = _top_speed(straight, times[m], finite)
+    del by_dst, straight
     meta: dict[str, Any] = {
         "illustrative": illustrative,
         "bounds": [float(lat.min()), float(lon.min()), float(lat.max()), float(lon.max())],
@@ -291,12 +319,10 @@ def _assemble(
         lat=lat,
         lon=lon,
         osm_id=osm,
-        indptr=indptr,
-        indices=dst.astype(np.int32),
-        edge_src=src.astype(np.int32),
+        indptr=_indptr(src, n),
+        indices=dst,
         length_m=length,
         time_s=times,
-        fwd=fwd,
         rev=rev,
         grid=grid,
         vmax_mps=vmax,
@@ -304,17 +330,17 @@ def _assemble(
     )
 
 
-def _top_speed(straight_m: F64, t: F64) -> float:
+def _top_speed(straight_m: npt.NDArray[Any], t: F32, finite: npt.NDArray[np.bool_]) -> float:
     """The fastest straight-line progress any edge allows (m/s): the search prunes by it.
 
-    Uses the larger of the stated length and the chord, so a graph whose given lengths are
-    shorter than the straight line still never loses a node to pruning; a zero-time edge of
-    non-zero extent makes pruning impossible (inf).
+    ``straight_m`` is the larger of the stated length and the chord, so a graph whose given
+    lengths undercut the straight line still never loses a node to pruning; a zero-time edge
+    of non-zero extent makes pruning impossible (inf).
     """
-    if np.any((t <= 0) & (straight_m > 0.01)):
+    if np.any(finite & (t <= 0) & (straight_m > 0.01)):
         return math.inf
-    positive = t > 0
-    return float(np.max(straight_m[positive] / t[positive], initial=0.1))
+    speed = np.divide(straight_m, t, out=np.zeros(t.size), where=finite & (t > 0))
+    return float(speed.max(initial=0.1)) * (1 + 1e-6)  # absorbs float32 rounding
 
 
 def _spatial_order(lat: F64, lon: F64) -> tuple[SpatialGrid, I64]:
@@ -337,21 +363,23 @@ def _spatial_order(lat: F64, lon: F64) -> tuple[SpatialGrid, I64]:
     return SpatialGrid(lat0, lon0, x0, y0, cell, nx, ny, cell_start), order
 
 
-def _merge_parallel(
-    src: I64, dst: I64, length: F64, times: dict[str, F64], n: int
-) -> tuple[I64, I64, F64, dict[str, F64]]:
-    """Sort edges by (src, dst) and merge duplicates: shortest length, fastest time per mode."""
-    key = src * n + dst
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    src, dst = src[order][starts], dst[order][starts]
-    length = np.minimum.reduceat(length[order], starts)
-    merged = {m: np.minimum.reduceat(t[order], starts) for m, t in times.items()}
-    return src, dst, length, merged
+def _merge_parallel(edges: dict[str, npt.NDArray[Any]]) -> None:
+    """Sort ``edges`` by (src, dst) in place; merge duplicates (shortest, fastest per mode)."""
+    order = np.lexsort((edges["dst"], edges["src"]))
+    for key in list(edges):
+        edges[key] = edges[key][order]
+    del order
+    s, d = edges["src"], edges["dst"]
+    repeat = (s[1:] == s[:-1]) & (d[1:] == d[:-1])
+    if not repeat.any():  # the usual case: two ways rarely share a segment
+        return
+    starts = np.flatnonzero(np.r_[True, ~repeat])
+    edges["src"], edges["dst"] = s[starts], d[starts]
+    for key in ("length", *MODES):
+        edges[key] = np.minimum.reduceat(edges[key], starts)
 
 
-def _indptr(rows: I64, n: int, extra: Sequence[int] = ()) -> I32:
+def _indptr(rows: I32, n: int, extra: Sequence[int] = ()) -> I32:
     counts = np.bincount(rows, minlength=n)
     if extra:
         counts = np.concatenate([counts, np.asarray(extra, np.int64)])
@@ -360,11 +388,19 @@ def _indptr(rows: I64, n: int, extra: Sequence[int] = ()) -> I32:
     return out
 
 
-def _mode_csr(rows: I64, cols: I64, data: F64, edge: npt.NDArray[Any], n: int) -> ModeCSR:
-    """Entries already sorted by row; two zero slots appended as the virtual node's row."""
+def _rev_csr(
+    src: I32, dst: I32, t: F32, finite: npt.NDArray[np.bool_], by_dst: I64, n: int
+) -> ModeCSR:
+    """The mode's reversed CSR (row = edge target), plus the virtual node's two zero slots."""
+    back = by_dst[finite[by_dst]]
+    m = back.size
+    indices = np.zeros(m + 2, np.int32)
+    np.take(src, back, out=indices[:m])
+    data = np.zeros(m + 2, np.float64)
+    data[:m] = t[back]
     return ModeCSR(
-        indptr=_indptr(rows, n, extra=(2,)),
-        indices=np.concatenate([cols, [0, 0]]).astype(np.int32),
-        data=np.concatenate([data, [0.0, 0.0]]).astype(np.float64),
-        edge=np.concatenate([edge, [-1, -1]]).astype(np.int32),
+        indptr=_indptr(dst[finite], n, extra=(2,)),
+        indices=indices,
+        data=data,
+        edge=np.zeros(0, np.int32),
     )

@@ -26,12 +26,13 @@ import numpy as np
 import numpy.typing as npt
 
 F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 
 MODES: tuple[str, ...] = ("car", "ebike", "foot")
 MODE_NAMES = {"car": "汽车", "ebike": "电动自行车", "foot": "步行"}
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 EARTH_RADIUS_M = 6_371_008.8
 M_PER_DEG = EARTH_RADIUS_M * math.pi / 180.0
 
@@ -121,9 +122,10 @@ class SpatialGrid:
 class ModeCSR:
     """One mode's adjacency in one direction: row ``u`` lists ``indices`` with times ``data``.
 
-    ``edge`` maps each entry to the global edge id (for lengths and geometry). Rows ``0..N-1``
-    are real nodes; row ``N`` is the virtual node with exactly two entries (see the module doc).
-    Parallel edges are merged (the fastest kept), so ``(u, v)`` appears at most once per row.
+    ``edge`` maps each entry to the global edge id (forward CSRs only; empty for reversed
+    ones, which the search reads and nothing else). Rows ``0..N-1`` are real nodes; row ``N``
+    is the virtual node with exactly two entries (see the module doc). Parallel edges are
+    merged at build time, so ``(u, v)`` appears at most once per row.
     """
 
     indptr: I32
@@ -142,9 +144,10 @@ class RoadGraph:
     """A directed street graph with a travel time per edge for each mode.
 
     Global edges are sorted by source: ``indptr``/``indices`` is the forward CSR over all edges,
-    ``edge_src``/``indices`` the same pairs as an edge list. ``time_s[mode][e]`` is ``inf`` where
+    ``edge_src``/``indices`` the same pairs as an edge list (``edge_src`` derived on demand). ``time_s[mode][e]`` is ``inf`` where
     the mode may not use edge ``e`` in that direction or the edge lies outside the mode's largest
-    strongly connected component. ``fwd[mode]``/``rev[mode]`` hold the searchable CSR per mode.
+    strongly connected component. ``rev[mode]`` is the reversed CSR the search runs on (saved);
+    ``fwd[mode]`` the forward one, derived from the global edges on first use (not saved).
     """
 
     name: str
@@ -153,10 +156,8 @@ class RoadGraph:
     osm_id: I64
     indptr: I32
     indices: I32
-    edge_src: I32
-    length_m: F64
-    time_s: dict[str, F64]
-    fwd: dict[str, ModeCSR]
+    length_m: F32
+    time_s: dict[str, F32]
     rev: dict[str, ModeCSR]
     grid: SpatialGrid
     vmax_mps: dict[str, float]
@@ -173,8 +174,38 @@ class RoadGraph:
         return int(self.indices.shape[0])
 
     @property
+    def edge_src(self) -> I32:
+        """The source node of every edge (the CSR rows spelled out), computed once."""
+        src: I32 = self.cached(
+            "edge_src",
+            lambda: np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.indptr)),
+        )
+        return src
+
+    @property
     def modes(self) -> tuple[str, ...]:
-        return tuple(m for m in MODES if m in self.fwd)
+        return tuple(m for m in MODES if m in self.rev)
+
+    @property
+    def fwd(self) -> dict[str, ModeCSR]:
+        """Forward CSR per mode, built from the global edges once (about 10 ms per mode)."""
+        table: dict[str, ModeCSR] = self.cached("fwd", dict)
+        for m in self.modes:
+            if m not in table:
+                table[m] = self.cached(f"fwd:{m}", lambda m=m: self._forward(m))
+        return table
+
+    def _forward(self, mode: str) -> ModeCSR:
+        sel = np.flatnonzero(np.isfinite(self.time_s[mode]))
+        counts = np.bincount(self.edge_src[sel], minlength=self.n_nodes)
+        indptr = np.zeros(self.n_nodes + 2, np.int32)
+        np.cumsum(np.concatenate([counts, [2]]), out=indptr[1:])
+        return ModeCSR(
+            indptr=indptr,
+            indices=np.concatenate([self.indices[sel], [0, 0]]).astype(np.int32),
+            data=np.concatenate([self.time_s[mode][sel].astype(np.float64), [0.0, 0.0]]),
+            edge=np.concatenate([sel, [-1, -1]]).astype(np.int32),
+        )
 
     @property
     def illustrative(self) -> bool:
@@ -238,15 +269,13 @@ class RoadGraph:
             "osm_id": self.osm_id,
             "indptr": self.indptr,
             "indices": self.indices,
-            "edge_src": self.edge_src,
             "length_m": self.length_m,
             "cell_start": self.grid.cell_start,
         }
         for m in self.modes:
             out[f"time_{m}"] = self.time_s[m]
-            for d, csr in (("fwd", self.fwd[m]), ("rev", self.rev[m])):
-                for part in ("indptr", "indices", "data", "edge"):
-                    out[f"{m}_{d}_{part}"] = getattr(csr, part)
+            for part in ("indptr", "indices", "data"):
+                out[f"{m}_rev_{part}"] = getattr(self.rev[m], part)
         g = self.grid
         meta = dict(self.meta)
         meta.update(
@@ -260,16 +289,15 @@ class RoadGraph:
         return out
 
 
+_NO_EDGE = np.zeros(0, np.int32)
+
+
 def _from_arrays(a: dict[str, npt.NDArray[Any]], meta: dict[str, Any]) -> RoadGraph:
     lat0, lon0, x0, y0, cell_m, nx, ny = meta["grid"]
     grid = SpatialGrid(lat0, lon0, x0, y0, cell_m, int(nx), int(ny), a["cell_start"])
     modes = meta["modes"]
-    fwd = {
-        m: ModeCSR(*(a[f"{m}_fwd_{p}"] for p in ("indptr", "indices", "data", "edge")))
-        for m in modes
-    }
     rev = {
-        m: ModeCSR(*(a[f"{m}_rev_{p}"] for p in ("indptr", "indices", "data", "edge")))
+        m: ModeCSR(a[f"{m}_rev_indptr"], a[f"{m}_rev_indices"], a[f"{m}_rev_data"], _NO_EDGE)
         for m in modes
     }
     return RoadGraph(
@@ -279,10 +307,8 @@ def _from_arrays(a: dict[str, npt.NDArray[Any]], meta: dict[str, Any]) -> RoadGr
         osm_id=a["osm_id"],
         indptr=a["indptr"],
         indices=a["indices"],
-        edge_src=a["edge_src"],
         length_m=a["length_m"],
         time_s={m: a[f"time_{m}"] for m in modes},
-        fwd=fwd,
         rev=rev,
         grid=grid,
         vmax_mps={m: float(v) for m, v in meta["vmax_mps"].items()},

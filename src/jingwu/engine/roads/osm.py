@@ -11,9 +11,9 @@ import dataclasses
 import os
 import time
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import osmium
@@ -68,10 +68,6 @@ def default_name(path: Path) -> str:
 
 def read_ways(path: Path, *, progress: Progress | None = None) -> WaySet:
     """Every routable ``highway`` way with its node ids and locations, as flat arrays."""
-    refs, xs, ys = array("q"), array("i"), array("i")
-    starts, way_profile = array("q", [0]), array("i")
-    profiles: list[WayProfile] = []
-    index: dict[WayProfile, int] = {}
     processor = cast(  # the entity filter lets only ways through
         "Iterable[osmium.osm.Way]",
         osmium.FileProcessor(str(path))
@@ -79,54 +75,110 @@ def read_ways(path: Path, *, progress: Progress | None = None) -> WaySet:
         .with_filter(EntityFilter(osmium.osm.WAY))
         .with_filter(KeyFilter("highway")),
     )
+    sink = _Sink()
     try:
-        for count, way in enumerate(processor, 1):
-            tags = way.tags
-            if tags.get("highway") not in ROUTABLE or tags.get("area") == "yes":
-                continue
-            profile = profile_from_values(tuple(tags.get(k) for k in KEYS))
-            nodes = way.nodes
-            if profile is None or len(nodes) < 2:
-                continue
-            for n in nodes:
-                refs.append(n.ref)
-                loc = n.location
-                xs.append(loc.x)
-                ys.append(loc.y)
-            starts.append(len(refs))
-            pid = index.setdefault(profile, len(profiles))
-            if pid == len(profiles):
-                profiles.append(profile)
-            way_profile.append(pid)
-            if progress is not None and count % _REPORT_EVERY == 0:
-                progress(count, None)
+        ways = iter(processor)
+        first = next(ways, None)
+        if first is not None:
+            fast = hasattr(first, "_pyosmium_data")
+            sink.add_public(first)
+            (sink.read_fast if fast else sink.read_public)(ways, progress)
     except RuntimeError as exc:  # libosmium reports unreadable input as RuntimeError
         raise RoadError(
             f"{path.name} 无法作为 OpenStreetMap 文件读取：{exc}", code="not_osm"
         ) from exc
-    if not way_profile:
+    if not sink.way_profile:
         raise RoadError(f"{path.name} 中没有可通行的道路", code="empty_extract")
-    return _as_arrays(refs, xs, ys, starts, way_profile, profiles)
+    return sink.arrays()
 
 
-def _as_arrays(
-    refs: array[int],
-    xs: array[int],
-    ys: array[int],
-    starts: array[int],
-    way_profile: array[int],
-    profiles: list[WayProfile],
-) -> WaySet:
-    x = np.frombuffer(xs, np.int32).astype(np.float64)
-    y = np.frombuffer(ys, np.int32).astype(np.float64)
-    missing = (x == _UNDEFINED) | (y == _UNDEFINED)
-    lon = np.where(missing, np.nan, x * _COORD_SCALE)
-    lat = np.where(missing, np.nan, y * _COORD_SCALE)
-    return WaySet(
-        node_ids=np.frombuffer(refs, np.int64).copy(),
-        lat=lat,
-        lon=lon,
-        way_start=np.frombuffer(starts, np.int64).copy(),
-        way_profile=np.frombuffer(way_profile, np.int32).copy(),
-        profiles=profiles,
-    )
+class _Sink:
+    """Collects ways into flat arrays; tag interpretation is cached per distinct tag values."""
+
+    def __init__(self) -> None:
+        self.refs, self.xs, self.ys = array("q"), array("i"), array("i")
+        self.starts, self.way_profile = array("q", [0]), array("i")
+        self.profiles: list[WayProfile] = []
+        self.ids: dict[tuple[str | None, ...], int] = {}  # tag values -> profile (-1: skip)
+
+    def profile(self, values: tuple[str | None, ...]) -> int:
+        pid = self.ids.get(values)
+        if pid is None:
+            pid = self.ids[values] = _profile_id(values, self.profiles)
+        return pid
+
+    def add_public(self, way: osmium.osm.Way) -> None:
+        self.read_public(iter([way]), None)
+
+    def read_public(self, ways: Iterator[osmium.osm.Way], progress: Progress | None) -> None:
+        """The documented pyosmium API."""
+        ra, xa, ya = self.refs.append, self.xs.append, self.ys.append
+        for count, way in enumerate(ways, 1):
+            if progress is not None and count % _REPORT_EVERY == 0:
+                progress(count, None)
+            tags = way.tags
+            if tags.get("highway") not in ROUTABLE:
+                continue
+            pid = self.profile(tuple([tags.get(k) for k in KEYS]))
+            nodes = way.nodes
+            if pid < 0 or len(nodes) < 2:
+                continue
+            for n in nodes:
+                ra(n.ref)
+                loc = n.location
+                xa(loc.x)
+                ya(loc.y)
+            self.starts.append(len(self.refs))
+            self.way_profile.append(pid)
+
+    def read_fast(self, ways: Iterator[osmium.osm.Way], progress: Progress | None) -> None:
+        """The same through pyosmium's C-level objects: about a third less time per way.
+
+        pyosmium 4 wraps each C++ object in Python (``Way._pyosmium_data``); calling it
+        directly skips a Python frame per tag and per node. Used only when present.
+        """
+        ra, xa, ya = self.refs.append, self.xs.append, self.ys.append
+        for count, way in enumerate(ways, 1):
+            if progress is not None and count % _REPORT_EVERY == 0:
+                progress(count, None)
+            raw: Any = way._pyosmium_data
+            get = raw.tags_get_value_by_key
+            if get("highway", None) not in ROUTABLE:
+                continue
+            pid = self.profile(tuple([get(k, None) for k in KEYS]))
+            nodes = raw.nodes()
+            size = nodes.size(raw)
+            if pid < 0 or size < 2:
+                continue
+            node_at = nodes.get
+            for i in range(size):
+                n = node_at(raw, i)
+                ra(n.ref)
+                loc = n.location
+                xa(loc.x)
+                ya(loc.y)
+            self.starts.append(len(self.refs))
+            self.way_profile.append(pid)
+
+    def arrays(self) -> WaySet:
+        x = np.frombuffer(self.xs, np.int32).astype(np.float64)
+        y = np.frombuffer(self.ys, np.int32).astype(np.float64)
+        missing = (x == _UNDEFINED) | (y == _UNDEFINED)
+        return WaySet(
+            node_ids=np.frombuffer(self.refs, np.int64).copy(),
+            lat=np.where(missing, np.nan, y * _COORD_SCALE),
+            lon=np.where(missing, np.nan, x * _COORD_SCALE),
+            way_start=np.frombuffer(self.starts, np.int64).copy(),
+            way_profile=np.frombuffer(self.way_profile, np.int32).copy(),
+            profiles=self.profiles,
+        )
+
+
+def _profile_id(values: tuple[str | None, ...], profiles: list[WayProfile]) -> int:
+    """The number of the profile of these tag values in ``profiles`` (appended if new), or -1."""
+    profile = profile_from_values(values)
+    if profile is None:
+        return -1
+    if profile not in profiles:
+        profiles.append(profile)
+    return profiles.index(profile)

@@ -48,7 +48,7 @@ FALSE = frozenset({"no", "false", "0"})
 # The tags read per way, in this order (the key of the profile cache).
 KEYS: tuple[str, ...] = (
     "highway", "oneway", "junction", "access", "vehicle", "motor_vehicle", "motorcar",
-    "bicycle", "foot", "maxspeed", "oneway:bicycle", "cycleway", "motorroad",
+    "bicycle", "foot", "maxspeed", "oneway:bicycle", "cycleway", "motorroad", "area",
 )  # fmt: skip
 
 _MAXSPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph|knots)?\s*$")
@@ -122,7 +122,7 @@ def profile_from_values(values: tuple[str | None, ...]) -> WayProfile | None:
     """``profile_of`` on the tag values in ``KEYS`` order; cached, as few combinations recur."""
     t = dict(zip(KEYS, values, strict=True))
     highway = t["highway"] or ""
-    if highway not in ROUTABLE:
+    if highway not in ROUTABLE or t["area"] == "yes":  # a square's outline is not a street
         return None
     profile = WayProfile(highway, _car(t, highway), _ebike(t, highway), _foot(t, highway))
     if not (profile.car.usable or profile.ebike.usable or profile.foot.usable):

@@ -30,7 +30,7 @@ from .graph import (
 )
 
 DEFAULT_MAX_SNAP_M = 300.0
-SAMPLE_SPACING_M = 40.0
+SAMPLE_SPACING_M = 100.0
 _K_NEAREST = 16
 _END_TOLERANCE_M = 1e-3
 B = npt.NDArray[np.bool_]

