@@ -174,6 +174,26 @@ def test_a_board_and_a_plain_list_rank_the_same(demo_graph: RoadGraph) -> None:
         assert a == b
 
 
+def test_the_early_stop_finds_the_same_best_units_as_the_full_search(
+    demo_graph: RoadGraph,
+) -> None:
+    rng = np.random.default_rng(11)
+    units = [
+        make_unit(i, *rng.uniform(-6000, 6000, 2), tier=int(rng.integers(1, 6)),
+                  age_s=float(rng.uniform(0, 400)))
+        for i in range(150)
+    ]  # fmt: skip
+    board = UnitBoard(demo_graph, units)
+    for _ in range(25):
+        north, east = rng.uniform(-4000, 4000, 2)
+        q = incident(str(rng.choice(sorted(DEFAULT_TIER_RULES))))
+        q = replace(q, lat=q.lat + north / 111_195.0, lon=q.lon + east / 100_000.0)
+        for k in (1, 5):
+            fast = rank_units(demo_graph, q, board, now=NOW, k=k, budget_s=600)
+            full = explain_ranking(demo_graph, q, board, now=NOW, k=k, budget_s=600).ranked
+            assert fast == full
+
+
 def test_board_updates_move_and_remove_units(demo_graph: RoadGraph) -> None:
     board = UnitBoard(demo_graph, [make_unit(1, 2000), make_unit(2, 1000)])
     assert rank_units(demo_graph, incident(), board, now=NOW)[0].unit_id == 2

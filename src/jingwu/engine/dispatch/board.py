@@ -1,0 +1,157 @@
+"""A fleet's last positions as columns, each unit snapped once when its fix arrives."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..roads import MODES, RoadGraph, Snaps, snap_many
+from .rules import AVAILABLE, DispatchError, UnitSnapshot
+
+_SNAP_COLUMNS = {
+    "snapped": np.bool_, "snap_ok": np.bool_, "a": np.int64, "b": np.int64, "t": np.float64,
+    "w_ab": np.float64, "w_ba": np.float64, "to_a": np.float64, "to_b": np.float64,
+    "snap_m": np.float64,
+}  # fmt: skip
+_MODE_CODE = {m: i for i, m in enumerate(MODES)}
+
+
+class UnitBoard:
+    """A fleet's last positions as columns; each unit is snapped once per position fix.
+
+    Keep one board per graph and call ``update`` as fixes arrive; ranking then only reads
+    arrays. With ``snap_now=False`` units are snapped lazily, when an incident is near them.
+    """
+
+    def __init__(
+        self,
+        graph: RoadGraph | None,
+        units: Iterable[UnitSnapshot] = (),
+        *,
+        snap_now: bool = True,
+        max_snap_m: float = 300.0,
+    ) -> None:
+        self.graph, self.max_snap_m, self.snap_now = graph, max_snap_m, snap_now
+        self.units: list[UnitSnapshot] = list(units)
+        self._row = {u.id: i for i, u in enumerate(self.units)}
+        if len(self._row) != len(self.units):
+            raise DispatchError("巡防力量编号重复", code="duplicate_unit")
+        self._cols = _columns(self.units)
+        if snap_now:
+            self._ensure_snapped(np.arange(len(self.units)))
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def update(self, unit: UnitSnapshot) -> None:
+        """Record a new position fix or status (adding the unit if new); re-snaps it alone."""
+        row = self._row.get(unit.id)
+        if row is None:
+            row = len(self.units)
+            self.units.append(unit)
+            self._row[unit.id] = row
+            for name, col in self._cols.items():
+                self._cols[name] = np.append(col, np.zeros(1, col.dtype))
+        else:
+            self.units[row] = unit
+        self._write_row(row, unit)
+        if self.snap_now:
+            self._ensure_snapped(np.array([row]))
+
+    def remove(self, unit_id: int | str) -> None:
+        """Forget a unit (off shift, decommissioned); the others keep their snaps."""
+        row = self._row.get(unit_id)
+        if row is None:
+            return
+        keep = np.ones(len(self.units), bool)
+        keep[row] = False
+        self._cols = {name: col[keep] for name, col in self._cols.items()}
+        del self.units[row]
+        self._row = {u.id: i for i, u in enumerate(self.units)}
+
+    def _write_row(self, i: int, u: UnitSnapshot) -> None:
+        c = self._cols
+        c["lat"][i], c["lon"][i] = lat, lon = _float_or_nan(u.lat), _float_or_nan(u.lon)
+        c["valid"][i] = math.isfinite(lat + lon) and abs(lat) <= 90 and abs(lon) <= 180
+        c["tier"][i] = u.tier
+        c["mode"][i] = _MODE_CODE.get(u.mode, -1)
+        c["available"][i] = u.status == AVAILABLE
+        c["fix_ts"][i] = _timestamp(u.fix_time)
+        c["snapped"][i] = False
+
+    def _ensure_snapped(self, rows: npt.NDArray[np.int64]) -> None:
+        c = self._cols
+        rows = rows[~c["snapped"][rows]]
+        if rows.size == 0:
+            return
+        c["snapped"][rows] = True
+        c["snap_ok"][rows] = False
+        if self.graph is None:
+            return
+        for code, mode in enumerate(MODES):
+            sel = rows[c["mode"][rows] == code]
+            if sel.size == 0 or mode not in self.graph.fwd:
+                continue
+            s = snap_many(
+                self.graph, c["lat"][sel], c["lon"][sel], mode=mode, max_distance_m=self.max_snap_m
+            )
+            for name in ("a", "b", "t", "w_ab", "w_ba", "to_a", "to_b"):
+                c[name][sel] = getattr(s, name)
+            c["snap_m"][sel], c["snap_ok"][sel] = s.distance_m, s.ok
+
+    def _snaps(self, rows: npt.NDArray[np.int64]) -> Snaps:
+        c = self._cols
+        return Snaps(
+            c["a"][rows], c["b"][rows], c["t"][rows], c["w_ab"][rows], c["w_ba"][rows],
+            c["to_a"][rows], c["to_b"][rows], c["snap_m"][rows], c["lat"][rows],
+            c["lon"][rows], c["snap_ok"][rows], rows,
+        )  # fmt: skip
+
+
+def _columns(units: list[UnitSnapshot]) -> dict[str, npt.NDArray[Any]]:
+    """The board's columns for ``units``, one comprehension per column (no per-row writes)."""
+    n = len(units)
+    try:
+        lat = np.array([u.lat for u in units], np.float64)
+        lon = np.array([u.lon for u in units], np.float64)
+    except (TypeError, ValueError):  # a malformed coordinate: NaN it, the unit is excluded
+        lat = np.array([_float_or_nan(u.lat) for u in units], np.float64)
+        lon = np.array([_float_or_nan(u.lon) for u in units], np.float64)
+    lat, lon = lat.reshape(n), lon.reshape(n)
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    cols: dict[str, npt.NDArray[Any]] = {
+        "lat": lat,
+        "lon": lon,
+        "valid": valid,
+        "tier": np.array([u.tier for u in units], np.int64).reshape(n),
+        "mode": np.array([_MODE_CODE.get(u.mode, -1) for u in units], np.int64).reshape(n),
+        "available": np.array([u.status == AVAILABLE for u in units], bool).reshape(n),
+        "fix_ts": np.array([_timestamp(u.fix_time) for u in units], np.float64).reshape(n),
+    }
+    cols.update({name: np.zeros(n, dtype) for name, dtype in _SNAP_COLUMNS.items()})
+    return cols
+
+
+def _lacks_skills(board: UnitBoard, required: frozenset[str]) -> npt.NDArray[np.bool_]:
+    if not required:
+        return np.zeros(len(board), bool)
+    return np.fromiter((not required <= u.skills for u in board.units), bool, len(board))
+
+
+def _float_or_nan(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _timestamp(when: datetime) -> float:
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise DispatchError("时间必须带时区（UTC）", code="naive_datetime")
+    return when.timestamp()
