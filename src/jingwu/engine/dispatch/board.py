@@ -95,7 +95,7 @@ class UnitBoard:
             return
         for code, mode in enumerate(MODES):
             sel = rows[c["mode"][rows] == code]
-            if sel.size == 0 or mode not in self.graph.fwd:
+            if sel.size == 0 or mode not in self.graph.rev:
                 continue
             s = snap_many(
                 self.graph, c["lat"][sel], c["lon"][sel], mode=mode, max_distance_m=self.max_snap_m
@@ -114,28 +114,53 @@ class UnitBoard:
 
 
 def _columns(units: list[UnitSnapshot]) -> dict[str, npt.NDArray[Any]]:
-    """The board's columns for ``units``, one comprehension per column (no per-row writes)."""
+    """The board's columns for ``units``: one pass over the objects, then numpy."""
     n = len(units)
+    code = _MODE_CODE.get
     try:
-        lat = np.array([u.lat for u in units], np.float64)
-        lon = np.array([u.lon for u in units], np.float64)
-    except (TypeError, ValueError):  # a malformed coordinate: NaN it, the unit is excluded
-        lat = np.array([_float_or_nan(u.lat) for u in units], np.float64)
-        lon = np.array([_float_or_nan(u.lon) for u in units], np.float64)
-    lat, lon = lat.reshape(n), lon.reshape(n)
+        table = np.array(
+            [
+                (
+                    u.lat,
+                    u.lon,
+                    u.tier,
+                    code(u.mode, -1),
+                    u.status == AVAILABLE,
+                    u.fix_time.timestamp() if u.fix_time.tzinfo else math.nan,
+                )
+                for u in units
+            ],  # fmt: skip
+            np.float64,
+        ).reshape(n, 6)
+    except (TypeError, ValueError):  # a malformed field: the slow path says which
+        table = np.array([_row(u) for u in units], np.float64).reshape(n, 6)
+    if np.isnan(table[:, 5]).any():
+        _timestamp(units[int(np.flatnonzero(np.isnan(table[:, 5]))[0])].fix_time)
+    lat, lon = table[:, 0].copy(), table[:, 1].copy()
     with np.errstate(invalid="ignore"):
         valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
     cols: dict[str, npt.NDArray[Any]] = {
         "lat": lat,
         "lon": lon,
         "valid": valid,
-        "tier": np.array([u.tier for u in units], np.int64).reshape(n),
-        "mode": np.array([_MODE_CODE.get(u.mode, -1) for u in units], np.int64).reshape(n),
-        "available": np.array([u.status == AVAILABLE for u in units], bool).reshape(n),
-        "fix_ts": np.array([_timestamp(u.fix_time) for u in units], np.float64).reshape(n),
+        "tier": table[:, 2].astype(np.int64),
+        "mode": table[:, 3].astype(np.int64),
+        "available": table[:, 4] > 0,
+        "fix_ts": table[:, 5].copy(),
     }
     cols.update({name: np.zeros(n, dtype) for name, dtype in _SNAP_COLUMNS.items()})
     return cols
+
+
+def _row(u: UnitSnapshot) -> tuple[float, float, int, int, bool, float]:
+    return (
+        _float_or_nan(u.lat),
+        _float_or_nan(u.lon),
+        int(u.tier),
+        _MODE_CODE.get(u.mode, -1),
+        u.status == AVAILABLE,
+        _timestamp(u.fix_time),
+    )
 
 
 def _lacks_skills(board: UnitBoard, required: frozenset[str]) -> npt.NDArray[np.bool_]:

@@ -191,7 +191,7 @@ def _mode_times(
     """Fill ``raw_eta`` for one mode's units (``pos`` into ``ev``): network time or estimate."""
     graph = board.graph
     target = None
-    if graph is not None and mode in graph.fwd:
+    if graph is not None and mode in graph.rev:
         try:
             target = snap(graph, *point, mode=mode, max_distance_m=board.max_snap_m)
         except RoadError:

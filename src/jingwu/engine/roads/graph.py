@@ -18,6 +18,7 @@ import os
 import struct
 import threading
 import zipfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,13 +188,9 @@ class RoadGraph:
         return tuple(m for m in MODES if m in self.rev)
 
     @property
-    def fwd(self) -> dict[str, ModeCSR]:
-        """Forward CSR per mode, built from the global edges once (about 10 ms per mode)."""
-        table: dict[str, ModeCSR] = self.cached("fwd", dict)
-        for m in self.modes:
-            if m not in table:
-                table[m] = self.cached(f"fwd:{m}", lambda m=m: self._forward(m))
-        return table
+    def fwd(self) -> Mapping[str, ModeCSR]:
+        """Forward CSR per mode, each built from the global edges on first use (~10 ms)."""
+        return _ForwardCSRs(self)
 
     def _forward(self, mode: str) -> ModeCSR:
         sel = np.flatnonzero(np.isfinite(self.time_s[mode]))
@@ -287,6 +284,26 @@ class RoadGraph:
         )
         out["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8)
         return out
+
+
+class _ForwardCSRs(Mapping[str, ModeCSR]):
+    """``graph.fwd``: a mode's forward CSR is derived only when that mode is asked for."""
+
+    def __init__(self, graph: RoadGraph) -> None:
+        self._graph = graph
+
+    def __getitem__(self, mode: str) -> ModeCSR:
+        g = self._graph
+        if mode not in g.rev:
+            raise KeyError(mode)
+        csr: ModeCSR = g.cached(f"fwd:{mode}", lambda: g._forward(mode))
+        return csr
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._graph.modes)
+
+    def __len__(self) -> int:
+        return len(self._graph.modes)
 
 
 _NO_EDGE = np.zeros(0, np.int32)

@@ -229,7 +229,7 @@ def _check_inside(graph: RoadGraph, lat: float, lon: float, margin_m: float) -> 
 
 
 def _index(graph: RoadGraph, mode: str) -> _SegmentIndex:
-    if mode not in graph.fwd:
+    if mode not in graph.rev:
         raise ModeUnavailable(f"路网“{graph.name}”中没有{MODE_NAMES.get(mode, mode)}可走的道路")
     index: _SegmentIndex = graph.cached(f"snap:{mode}", lambda: _build_index(graph, mode))
     return index
