@@ -336,9 +336,8 @@ def agreement_file(request: HttpRequest, case_id: int, fmt: str) -> HttpResponse
             data, name, kind = agreements.get_agreement_file(
                 actor=actor_for(request.user), case_id=case_id, fmt=fmt, request=request
             )
-    except NotFound:
-        return _not_found(request)
     except DomainError as exc:
+        # "案件不存在" for a case one may not see reads the same as for one that does not exist.
         return render(request, "disputes/message.html", {"message": exc.msg}, status=exc.status)
     response = HttpResponse(data, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -223,9 +223,9 @@ def add_entry(
 
 def merge_case(*, actor: Actor, case_id: int, into_id: int, now: datetime) -> Case:
     """Close a duplicate case into another; its parties and participants move over."""
+    source = access.get_case(actor=actor, case_id=case_id)
     if int(case_id) == int(into_id):
         raise Invalid(_("不能将案件并入自身。"), loc=["into"])
-    source = access.get_case(actor=actor, case_id=case_id)
     target = access.get_case(actor=actor, case_id=into_id)
     access.require_manage(actor, source)
     access.require_manage(actor, target)
