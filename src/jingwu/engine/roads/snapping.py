@@ -1,10 +1,12 @@
 """Snapping: a point to the nearest position on a street segment that the mode may use.
 
-The index samples every segment at most ``SAMPLE_SPACING_M`` apart, so any point of a segment
-is within ``half_gap`` of one of its samples. After looking at the segments of the nearest
-samples (best distance ``d``), every segment closer than ``d`` has a sample within
-``d + half_gap``; when the nearest samples do not reach that far, a ball query completes the
-candidates. The answer is therefore the exact nearest segment, not a heuristic.
+The index samples every segment at most ``spacing`` apart (twice the median segment length,
+kept within 20–100 m: dense old towns get dense samples, a grid of long blocks few), so any
+point of a segment is within ``half_gap`` of one of its samples. After looking at the
+segments of the nearest samples (best distance ``d``), every segment closer than ``d`` has a
+sample within ``d + half_gap``; when the nearest samples do not reach that far, more samples
+are asked for, and at last a ball query completes the candidates. The answer is therefore the
+exact nearest segment, not a heuristic.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from .graph import (
 )
 
 DEFAULT_MAX_SNAP_M = 300.0
-SAMPLE_SPACING_M = 100.0
-_K_NEAREST = 16
+SAMPLE_SPACING_M = (20.0, 100.0)  # bounds of the adaptive sample spacing
+_K_STEPS = (16, 64, 256)
 _END_TOLERANCE_M = 1e-3
 B = npt.NDArray[np.bool_]
 
@@ -258,7 +260,8 @@ def _build_index(graph: RoadGraph, mode: str) -> _SegmentIndex:
     x, y = node_xy(graph)
     ax, ay, bx, by = x[a], y[a], x[b], y[b]
     length = np.hypot(bx - ax, by - ay)
-    k = np.maximum(1, np.ceil(length / SAMPLE_SPACING_M)).astype(np.int64)
+    spacing = float(np.clip(2 * np.median(length), *SAMPLE_SPACING_M)) if s else 1.0
+    k = np.maximum(1, np.ceil(length / spacing)).astype(np.int64)
     seg_of = np.repeat(np.arange(s, dtype=np.int64), k)
     first = np.repeat(np.cumsum(k) - k, k)
     frac = (np.arange(seg_of.size) - first + 0.5) / k[seg_of]
@@ -287,34 +290,50 @@ def _project_onto(index: _SegmentIndex, seg: I64, px: Any, py: Any) -> tuple[F64
 def _nearest_one(index: _SegmentIndex, px: float, py: float) -> tuple[int, float]:
     """``_nearest`` for a single point, without the per-array overhead."""
     n_samples = index.sample_seg.size
-    k = min(_K_NEAREST, n_samples)
-    sample_d, sample_i = index.tree.query((px, py), k=k)
-    cand = index.sample_seg[np.atleast_1d(sample_i)]
-    t, d = _project_onto(index, cand, px, py)
-    j = int(np.argmin(d))
-    if k < n_samples and float(np.atleast_1d(sample_d)[-1]) <= d[j] + index.half_gap:
-        near = index.tree.query_ball_point((px, py), float(d[j]) + index.half_gap)
-        cand = np.unique(index.sample_seg[np.asarray(near, np.int64)])
+    for k in _K_STEPS:
+        k = min(k, n_samples)
+        sample_d, sample_i = index.tree.query((px, py), k=k)
+        cand = index.sample_seg[np.atleast_1d(sample_i)]
         t, d = _project_onto(index, cand, px, py)
         j = int(np.argmin(d))
+        if k >= n_samples or float(np.atleast_1d(sample_d)[-1]) - index.half_gap >= d[j]:
+            return int(cand[j]), float(t[j])
+    near = index.tree.query_ball_point((px, py), float(d[j]) + index.half_gap)
+    cand = np.unique(index.sample_seg[np.asarray(near, np.int64)])
+    t, d = _project_onto(index, cand, px, py)
+    j = int(np.argmin(d))
     return int(cand[j]), float(t[j])
 
 
 def _nearest(index: _SegmentIndex, px: F64, py: F64) -> tuple[I64, F64]:
+    """Nearest segment and fraction for many points (exact; see the module doc).
+
+    The nearest ``k`` samples settle most points; the others ask for more samples, and the
+    last few get a ball query of radius ``best + half_gap``.
+    """
     n_samples = index.sample_seg.size
-    k = min(_K_NEAREST, n_samples)
-    sample_d, sample_i = index.tree.query(np.column_stack([px, py]), k=k)
-    sample_d = sample_d.reshape(px.size, k)
-    cand = index.sample_seg[sample_i.reshape(px.size, k)]
-    t, d = _project_onto(index, cand, px[:, None], py[:, None])
-    j = np.argmin(d, axis=1)
-    rows = np.arange(px.size)
-    seg, best_t, best_d = cand[rows, j], t[rows, j], d[rows, j]
-    unsure = np.flatnonzero((sample_d[:, -1] <= best_d + index.half_gap) & (k < n_samples))
-    for r in unsure:  # a long segment may hide behind many short ones: check them all
-        near = index.tree.query_ball_point([px[r], py[r]], best_d[r] + index.half_gap)
+    seg = np.zeros(px.size, np.int64)
+    frac = np.zeros(px.size)
+    best = np.zeros(px.size)
+    todo = np.arange(px.size)
+    for k in _K_STEPS:
+        k = min(k, n_samples)
+        sample_d, sample_i = index.tree.query(np.column_stack([px[todo], py[todo]]), k=k)
+        sample_d = sample_d.reshape(todo.size, k)
+        cand = index.sample_seg[sample_i.reshape(todo.size, k)]
+        t, d = _project_onto(index, cand, px[todo, None], py[todo, None])
+        j = np.argmin(d, axis=1)
+        rows = np.arange(todo.size)
+        seg[todo], frac[todo], best[todo] = cand[rows, j], t[rows, j], d[rows, j]
+        if k >= n_samples:
+            return seg, frac
+        todo = todo[sample_d[:, -1] - index.half_gap < best[todo]]
+        if todo.size == 0:
+            return seg, frac
+    for r in todo.tolist():  # a long segment may hide behind very many short ones
+        near = index.tree.query_ball_point([px[r], py[r]], best[r] + index.half_gap)
         segs = np.unique(index.sample_seg[np.asarray(near, np.int64)])
         tt, dd = _project_onto(index, segs, px[r], py[r])
         i = int(np.argmin(dd))
-        seg[r], best_t[r] = segs[i], tt[i]
-    return seg, best_t
+        seg[r], frac[r] = segs[i], tt[i]
+    return seg, frac
