@@ -76,12 +76,12 @@ class UnitBoard:
 
     def _write_row(self, i: int, u: UnitSnapshot) -> None:
         c = self._cols
-        c["lat"][i], c["lon"][i] = lat, lon = _float_or_nan(u.lat), _float_or_nan(u.lon)
+        c["lat"][i], c["lon"][i] = lat, lon = float_or_nan(u.lat), float_or_nan(u.lon)
         c["valid"][i] = math.isfinite(lat + lon) and abs(lat) <= 90 and abs(lon) <= 180
         c["tier"][i] = u.tier
         c["mode"][i] = _MODE_CODE.get(u.mode, -1)
         c["available"][i] = u.status == AVAILABLE
-        c["fix_ts"][i] = _timestamp(u.fix_time)
+        c["fix_ts"][i] = timestamp_of(u.fix_time)
         c["snapped"][i] = False
 
     def _ensure_snapped(self, rows: npt.NDArray[np.int64]) -> None:
@@ -135,7 +135,7 @@ def _columns(units: list[UnitSnapshot]) -> dict[str, npt.NDArray[Any]]:
     except (TypeError, ValueError):  # a malformed field: the slow path says which
         table = np.array([_row(u) for u in units], np.float64).reshape(n, 6)
     if np.isnan(table[:, 5]).any():
-        _timestamp(units[int(np.flatnonzero(np.isnan(table[:, 5]))[0])].fix_time)
+        timestamp_of(units[int(np.flatnonzero(np.isnan(table[:, 5]))[0])].fix_time)
     lat, lon = table[:, 0].copy(), table[:, 1].copy()
     with np.errstate(invalid="ignore"):
         valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
@@ -154,29 +154,32 @@ def _columns(units: list[UnitSnapshot]) -> dict[str, npt.NDArray[Any]]:
 
 def _row(u: UnitSnapshot) -> tuple[float, float, int, int, bool, float]:
     return (
-        _float_or_nan(u.lat),
-        _float_or_nan(u.lon),
+        float_or_nan(u.lat),
+        float_or_nan(u.lon),
         int(u.tier),
         _MODE_CODE.get(u.mode, -1),
         u.status == AVAILABLE,
-        _timestamp(u.fix_time),
+        timestamp_of(u.fix_time),
     )
 
 
-def _lacks_skills(board: UnitBoard, required: frozenset[str]) -> npt.NDArray[np.bool_]:
+def lacks_skills(board: UnitBoard, required: frozenset[str]) -> npt.NDArray[np.bool_]:
+    """Per unit on the board: True when it lacks one of the ``required`` skills."""
     if not required:
         return np.zeros(len(board), bool)
     return np.fromiter((not required <= u.skills for u in board.units), bool, len(board))
 
 
-def _float_or_nan(value: Any) -> float:
+def float_or_nan(value: Any) -> float:
+    """A coordinate as float; NaN (an invalid position, excluded) when it is not a number."""
     try:
         return float(value)
     except (TypeError, ValueError):
         return math.nan
 
 
-def _timestamp(when: datetime) -> float:
+def timestamp_of(when: datetime) -> float:
+    """POSIX seconds of an aware time; a naive one is refused (times are UTC everywhere)."""
     if when.tzinfo is None or when.utcoffset() is None:
         raise DispatchError("时间必须带时区（UTC）", code="naive_datetime")
     return when.timestamp()

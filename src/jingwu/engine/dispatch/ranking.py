@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from ..roads import MODES, RoadError, RoadGraph, search, snap
 from ..roads.graph import InvalidPoint
-from .board import UnitBoard, _float_or_nan, _lacks_skills, _timestamp
+from .board import UnitBoard, float_or_nan, lacks_skills, timestamp_of
 from .rules import (
     DEFAULT_BUDGET_S,
     DEFAULT_STALE_AFTER_S,
@@ -30,10 +30,10 @@ from .rules import (
     Ranked,
     Ranking,
     UnitSnapshot,
-    _distance,
-    _duration,
-    _tier_label,
-    _tier_span,
+    distance_text,
+    duration_text,
+    tier_label,
+    tier_span,
 )
 
 
@@ -106,7 +106,7 @@ def explain_ranking(
     point = _incident_point(incident)
     eligible = _eligible(board, allowed, required_skills)
     rows = np.flatnonzero(eligible)
-    ages = _timestamp(now) - board._cols["fix_ts"][rows]
+    ages = timestamp_of(now) - board._cols["fix_ts"][rows]
     # Without exclusions to explain, search half the budget first: when the k best are
     # already in, nobody beyond can beat them (their ETA exceeds the half budget).
     two_passes = early_stop and not with_exclusions and budget_s >= 300
@@ -153,7 +153,7 @@ def _eligible(
     ok: npt.NDArray[np.bool_] = c["valid"] & (c["mode"] >= 0) & c["available"]
     ok &= _tier_ok(board, allowed)
     if required:
-        ok &= ~_lacks_skills(board, required)
+        ok &= ~lacks_skills(board, required)
     return ok
 
 
@@ -254,16 +254,16 @@ def _ranked(board: UnitBoard, ev: _Evaluation, j: int, rank: int, detour: float)
     u = board.units[int(ev.rows[j])]
     raw, eta, age, dist = (float(x[j]) for x in (ev.raw_eta, ev.eta, ev.age, ev.dist))
     if ev.off_road[j]:
-        first = (
-            f"位置距道路超过 {board.max_snap_m:.0f} 米，按直线×{detour:g} 估算约 {_duration(raw)}"
-        )
+        first = f"位置距道路超过 {board.max_snap_m:.0f} 米，按直线×{detour:g} 估算约 {duration_text(raw)}"
     elif ev.estimated[j]:
-        first = f"估算约 {_duration(raw)}（路网未覆盖，按直线×{detour:g}）"
+        first = f"估算约 {duration_text(raw)}（路网未覆盖，按直线×{detour:g}）"
     else:
-        first = f"{MODE_VERBS.get(u.mode, '用时')}约 {_duration(raw)}"
-    reasons = [first, f"直线距离 {_distance(dist)}", _tier_label(u.tier)]
+        first = f"{MODE_VERBS.get(u.mode, '用时')}约 {duration_text(raw)}"
+    reasons = [first, f"直线距离 {distance_text(dist)}", tier_label(u.tier)]
     if ev.stale[j]:
-        reasons.append(f"定位已过时 {_duration(age)}，预计时间已放宽 {_duration(eta - raw)}")
+        reasons.append(
+            f"定位已过时 {duration_text(age)}，预计时间已放宽 {duration_text(eta - raw)}"
+        )
     return Ranked(
         rank=rank, unit_id=u.id, unit_name=u.name, tier=u.tier, mode=u.mode,
         eta_seconds=round(eta, 1), distance_m=round(dist, 1), estimated=bool(ev.estimated[j]),
@@ -305,12 +305,12 @@ def _exclusions(
         elif not c["available"][i]:
             reason = ("not_available", f"当前状态：{STATUS_NAMES.get(u.status, u.status)}，不可派")
         elif not tier_ok[i]:
-            tiers = _tier_span(x.allowed)
+            tiers = tier_span(x.allowed)
             reason = ("tier_not_allowed", f"警情类型“{type_name}”只允许 {tiers} 级巡防力量")
         elif not x.required <= u.skills:
             reason = ("missing_skills", f"缺少所需技能：{'、'.join(sorted(x.required - u.skills))}")
         else:
-            reason = ("out_of_reach", f"{_duration(x.budget_s)}内无法到达")
+            reason = ("out_of_reach", f"{duration_text(x.budget_s)}内无法到达")
         out.append(_excluded(board, i, *reason))
     return out
 
@@ -329,7 +329,7 @@ def _straight_m(lat: float, lon: float, lats: Any, lons: Any) -> npt.NDArray[np.
 
 
 def _incident_point(incident: IncidentQuery) -> tuple[float, float]:
-    lat, lon = _float_or_nan(incident.lat), _float_or_nan(incident.lon)
+    lat, lon = float_or_nan(incident.lat), float_or_nan(incident.lon)
     if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
         raise InvalidPoint(f"警情坐标无效：纬度 {incident.lat!r}，经度 {incident.lon!r}")
     return lat, lon

@@ -129,18 +129,20 @@ class Ranking:
     budget_s: float
 
 
-def _tier_label(tier: int) -> str:
+def tier_label(tier: int) -> str:
+    """``1 级：巡逻警车``."""
     return f"{tier} 级：{TIER_NAMES.get(tier, '巡防力量')}"
 
 
-def _tier_span(tiers: frozenset[int]) -> str:
+def tier_span(tiers: frozenset[int]) -> str:
+    """``1–2`` for a run of tiers, ``1、3`` otherwise."""
     ordered = sorted(tiers)
     if ordered and ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 1:
         return f"{ordered[0]}–{ordered[-1]}"
     return "、".join(str(t) for t in ordered) or "（无）"
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
     """45 秒 · 1 分 35 秒 · 3 分钟 · 1 小时 5 分."""
     s = max(int(round(seconds)), 0)
     if s < 60:
@@ -152,5 +154,6 @@ def _duration(seconds: float) -> str:
     return f"{h} 小时 {r // 60} 分"
 
 
-def _distance(metres: float) -> str:
+def distance_text(metres: float) -> str:
+    """``420 米`` · ``1.9 公里``."""
     return f"{metres:.0f} 米" if metres < 1000 else f"{metres / 1000:.1f} 公里"
