@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 
 from .bounded import TimeField, search
-from .graph import F64, I64, MODE_NAMES, RoadError, RoadGraph
+from .graph import F64, MODE_NAMES, RoadError, RoadGraph
 from .snapping import DEFAULT_MAX_SNAP_M, Snap, node_xy, snap
 
 DEFAULT_BUFFER_M = 40.0
@@ -181,8 +181,3 @@ def _own_edge_parts(graph: RoadGraph, p: Snap, budget: float, direction: str) ->
             ex, ey = px + f * (x[end] - px), py + f * (y[end] - py)
             out.append([[float(px), float(py)], [float(ex), float(ey)]])
     return np.asarray(out, np.float64).reshape(-1, 2, 2)
-
-
-def reachable_nodes(field: TimeField) -> I64:
-    """Node ids within the field's budget (a convenience for coverage counts)."""
-    return field.reached()[0]
