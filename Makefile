@@ -17,10 +17,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-## make demo: set up, load the Jin'an demo district into var/jingwu.sqlite3 and serve it.
+## make demo: set up, load the Jin'an demo district into var/jingwu.sqlite3 and serve it
+## with the live feeder (calls, moving units); JINGWU_DEMO_FEED=0 make demo switches it off.
 demo: $(STAMP)
 	$(BIN)/jingwu demo load
-	$(BIN)/jingwu serve --port $(PORT)
+	JINGWU_DEMO_FEED=$${JINGWU_DEMO_FEED:-1} $(BIN)/jingwu serve --port $(PORT)
 
 serve: $(STAMP)
 	$(BIN)/jingwu serve --port $(PORT)

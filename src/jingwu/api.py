@@ -115,14 +115,22 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _mount() -> None:
     # Imported here, not at module top, so that each app's router is built after settings.
+    from jingwu.analytics.api import router as analytics_router
     from jingwu.areas.api import router as areas_router
     from jingwu.disputes.api import router as disputes_router
+    from jingwu.incidents.api import router as incidents_router
     from jingwu.orgs.api import orgs_router
     from jingwu.orgs.api import router as auth_router
+    from jingwu.units.api import cameras_router
+    from jingwu.units.api import router as units_router
 
     api.add_router("/auth", auth_router)
     api.add_router("/orgs", orgs_router)
     api.add_router("/areas", areas_router)
+    api.add_router("/units", units_router)
+    api.add_router("/cameras", cameras_router)
+    api.add_router("/incidents", incidents_router)
+    api.add_router("/analytics", analytics_router)
     api.add_router("/disputes", disputes_router)
 
 

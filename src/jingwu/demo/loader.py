@@ -16,6 +16,7 @@ from jingwu.areas import services as area_services
 from jingwu.demo.district import build_demo_areas, district_spec
 from jingwu.disputes import demo as disputes_demo
 from jingwu.engine.idnumber import make_id_number
+from jingwu.incidents import demo as incidents_demo
 from jingwu.orgs.models import Membership, Organization, OrgKind, Person, Role
 
 BRANCH_CODE = "jinan-branch"
@@ -143,6 +144,8 @@ def load_demo(*, password: str) -> list[DemoAccount]:
     with transaction.atomic():
         orgs = _organizations()
         area_services.import_areas(doc=_areas_document(orgs))
-        return _people(orgs, password) + [
-            DemoAccount(**vars(a)) for a in disputes_demo.load(password=password)
-        ]
+        return (
+            _people(orgs, password)
+            + [DemoAccount(**vars(a)) for a in disputes_demo.load(password=password)]
+            + [DemoAccount(**vars(a)) for a in incidents_demo.load(password=password)]
+        )

@@ -1,0 +1,206 @@
+"""Intake (接警): a call becomes an incident queued at the duty desk of its workstation.
+
+A retried call with the same ``Idempotency-Key`` returns the incident the first attempt made:
+the key is unique per creating user, so the database decides which attempt won.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jingwu.areas.models import Area
+from jingwu.areas.services import locate
+from jingwu.audit import services as audit
+from jingwu.errors import Conflict, DomainError, Forbidden, Invalid
+from jingwu.incidents.models import EntryKind, Incident, IncidentShare
+from jingwu.incidents.services.access import publish_incident
+from jingwu.incidents.services.config import (
+    clean_priority,
+    clean_source,
+    clean_type,
+    response_targets,
+)
+from jingwu.incidents.services.timeline import add_entry
+from jingwu.orgs.services import Actor
+from jingwu.units.access import police_reach
+
+_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{2,30}$")
+_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+_LIMITS = {"caller_name": 64, "address": 200, "description": 4000}
+
+
+def _fingerprint(fields: dict[str, Any]) -> str:
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _clean_text(fields: dict[str, Any], errors: list[dict[str, Any]]) -> dict[str, str]:
+    out = {}
+    for name, limit in _LIMITS.items():
+        value = str(fields.get(name) or "").strip()
+        if len(value) > limit:
+            errors.append({"msg": _("不能超过 %(n)s 个字。") % {"n": limit}, "loc": [name]})
+        out[name] = value
+    phone = str(fields.get("caller_phone") or "").strip()
+    if phone and not _PHONE.match(phone):
+        errors.append(
+            {
+                "msg": _("电话号码格式不正确（只能包含数字、空格、+ 和 -）。"),
+                "loc": ["caller_phone"],
+            }
+        )
+    out["caller_phone"] = phone
+    return out
+
+
+def _clean_called_at(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value > now + timedelta(seconds=30):
+        raise Invalid(_("接警时间晚于当前时间。"), loc=["called_at"])
+    if value < now - timedelta(hours=24):
+        raise Invalid(_("接警时间早于 24 小时前，请按补录流程处理。"), loc=["called_at"])
+    return value
+
+
+def _validated(fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Every field checked; all field errors reported at once."""
+    errors: list[dict[str, Any]] = []
+    out: dict[str, Any] = {}
+    for name, clean in (
+        ("type", clean_type),
+        ("priority", clean_priority),
+        ("source", clean_source),
+    ):
+        try:
+            out[name] = clean(fields.get(name) if name != "source" else fields.get(name) or "110")
+        except DomainError as exc:
+            errors.extend(exc.detail())
+    out.update(_clean_text(fields, errors))
+    try:
+        out["received_at"] = _clean_called_at(fields.get("called_at"), now)
+    except DomainError as exc:
+        errors.extend(exc.detail())
+    if errors:
+        raise Invalid(_("输入有误。"), errors=[{"msg": e["msg"], "loc": e["loc"]} for e in errors])
+    return out
+
+
+def _jurisdiction(actor: Actor, fields: dict[str, Any]) -> dict[str, Any]:
+    refs = locate(
+        actor=actor, lat=fields.get("lat"), lon=fields.get("lon"), crs=fields.get("crs") or "wgs84"
+    )
+    ids = [r.id for r in refs.values() if r is not None]
+    areas = {a.pk: a for a in Area.objects.filter(pk__in=ids)}
+    pick = {level: (areas.get(r.id) if r else None) for level, r in refs.items()}
+    desk = pick.get("workstation") or pick.get("station")
+    if desk is None or desk.organization_id is None:
+        raise Invalid(_("该位置不属于任何警务站或派出所的辖区。"), loc=["lat"])
+    room = pick.get("police_room")
+    return {
+        "station": pick.get("station"),
+        "workstation": pick.get("workstation"),
+        "police_room": room,
+        "grid": pick.get("grid"),
+        "organization_id": desk.organization_id,
+        "room_organization_id": room.organization_id if room is not None else None,
+    }
+
+
+def _existing(actor: Actor, key: str, fingerprint: str) -> Incident:
+    incident = Incident.objects.get(created_by=actor.user, idempotency_key=key)
+    if incident.request_fingerprint != fingerprint:
+        raise Conflict(
+            _("该幂等键已用于另一起内容不同的警情，请为新警情使用新的键。"),
+            loc=["Idempotency-Key"],
+        )
+    return incident
+
+
+def create_incident(
+    *, actor: Actor, fields: dict[str, Any], now: datetime, idempotency_key: str | None = None
+) -> tuple[Incident, bool]:
+    """Take a call: validate, resolve jurisdiction, queue it; return (incident, created).
+
+    ``fields``: lat, lon, crs, address, type, priority, caller_name, caller_phone,
+    description, source, called_at. Out-of-district points, unknown types and bad priorities
+    raise Invalid and write nothing. A partner organization's report is shared with it.
+    """
+    if not actor.grants:
+        raise Forbidden(_("您的账号尚未加入任何单位，不能录入警情。"))
+    key = (idempotency_key or "").strip() or None
+    if key is not None and not _KEY.match(key):
+        raise Invalid(_("幂等键须为 1–128 个可见 ASCII 字符。"), loc=["Idempotency-Key"])
+    fingerprint = _fingerprint(fields)
+    if (
+        key is not None
+        and Incident.objects.filter(created_by=actor.user, idempotency_key=key).exists()
+    ):
+        return _existing(actor, key, fingerprint), False
+    clean = _validated(fields, now)
+    place = _jurisdiction(actor, fields)
+    lat, lon = _point(fields)
+    try:
+        with transaction.atomic():  # a savepoint: a lost race on the key rolls back only this
+            incident = Incident.objects.create(
+                **clean, **place, lat=lat, lon=lon, target_s=response_targets()[clean["priority"]],
+                created_by=actor.user, idempotency_key=key or "", request_fingerprint=fingerprint,
+            )  # fmt: skip
+    except IntegrityError:
+        if key is None:
+            raise
+        return _existing(actor, key, fingerprint), False
+    _after_create(actor, incident, now)
+    return incident, True
+
+
+def _point(fields: dict[str, Any]) -> tuple[float, float]:
+    from jingwu.areas.services import clean_point
+
+    return clean_point(
+        lat=fields.get("lat"), lon=fields.get("lon"), crs=fields.get("crs") or "wgs84"
+    )
+
+
+def _after_create(actor: Actor, incident: Incident, now: datetime) -> None:
+    desk = incident.workstation or incident.station
+    add_entry(
+        incident=incident,
+        kind=EntryKind.CREATED,
+        at=incident.received_at,
+        actor=actor,
+        text=_("接警（%(source)s）：%(type)s，%(priority)s，排入%(desk)s值班台")
+        % {
+            "source": incident.get_source_display(),
+            "type": incident.get_type_display(),
+            "priority": incident.priority,
+            "desk": desk.name if desk else "",
+        },
+        status=incident.status,
+    )
+    if not police_reach(actor) & {incident.organization_id, incident.room_organization_id}:
+        # A partner (or another desk) that reports an incident keeps sight of it.
+        for org_id in sorted(actor.organization_ids)[:1]:
+            IncidentShare.objects.get_or_create(
+                incident=incident, organization_id=org_id,
+                defaults={"shared_at": now, "shared_by": actor.user},
+            )  # fmt: skip
+    audit.record(
+        action="create",
+        component="incidents",
+        user=actor.user,
+        organization_id=incident.organization_id,
+        object_type="incident",
+        object_id=incident.pk,
+    )
+    publish_incident(incident, "incident.created")

@@ -1,0 +1,84 @@
+"""The incident timeline: one line per status change, assignment, arrival, note, task."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.translation import gettext as _
+
+from jingwu.audit import services as audit
+from jingwu.errors import Invalid
+from jingwu.incidents.models import EntryKind, Incident, TimelineEntry
+from jingwu.orgs.services import Actor
+
+
+def duration_text(seconds: float) -> str:
+    """45 秒 · 2 分 10 秒 · 1 小时 5 分."""
+    s = max(int(round(seconds)), 0)
+    if s < 60:
+        return _("%(s)s 秒") % {"s": s}
+    if s < 3600:
+        m, r = divmod(s, 60)
+        return _("%(m)s 分 %(s)s 秒") % {"m": m, "s": r} if r else _("%(m)s 分钟") % {"m": m}
+    h, r = divmod(s, 3600)
+    return _("%(h)s 小时 %(m)s 分") % {"h": h, "m": r // 60}
+
+
+def add_entry(
+    *,
+    incident: Incident,
+    kind: str,
+    text: str,
+    at: datetime,
+    actor: Actor | None = None,
+    actor_name: str = "",
+    **data: Any,
+) -> TimelineEntry:
+    """Append one line (inside the caller's transaction)."""
+    user: AbstractBaseUser | AnonymousUser | None = actor.user if actor else None
+    return TimelineEntry.objects.create(
+        incident=incident,
+        kind=kind,
+        text=text,
+        at=at,
+        actor=user if user is not None and user.is_authenticated else None,
+        actor_name=actor_name or (actor.name if actor else ""),
+        data=data,
+    )
+
+
+def add_note(*, actor: Actor, incident: Incident, text: str, now: datetime) -> TimelineEntry:
+    """A free-text note by anyone who may see the incident (partners included)."""
+    text = (text or "").strip()
+    if not text:
+        raise Invalid(_("备注不能为空。"), loc=["text"])
+    if len(text) > 2000:
+        raise Invalid(_("备注不能超过 2000 字。"), loc=["text"])
+    entry = add_entry(incident=incident, kind=EntryKind.NOTE, text=text, at=now, actor=actor)
+    audit.record(
+        action="create",
+        component="incidents",
+        user=actor.user,
+        organization_id=incident.organization_id,
+        object_type="incident_note",
+        object_id=entry.pk,
+    )
+    return entry
+
+
+def list_timeline(*, incident: Incident) -> list[dict[str, Any]]:
+    """The incident's timeline, oldest first."""
+    return [
+        {
+            "id": e.pk,
+            "at": e.at,
+            "kind": e.kind,
+            "kind_label": e.get_kind_display(),
+            "actor": e.actor_name,
+            "text": e.text,
+            "data": e.data,
+        }
+        for e in TimelineEntry.objects.filter(incident=incident).order_by("at", "id")
+    ]
