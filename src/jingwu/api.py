@@ -117,6 +117,7 @@ def _mount() -> None:
     # Imported here, not at module top, so that each app's router is built after settings.
     from jingwu.analytics.api import router as analytics_router
     from jingwu.areas.api import router as areas_router
+    from jingwu.counter.api import router as counter_router
     from jingwu.disputes.api import router as disputes_router
     from jingwu.incidents.api import router as incidents_router
     from jingwu.orgs.api import orgs_router
@@ -132,6 +133,7 @@ def _mount() -> None:
     api.add_router("/incidents", incidents_router)
     api.add_router("/analytics", analytics_router)
     api.add_router("/disputes", disputes_router)
+    api.add_router("/counter", counter_router)
 
 
 _mount()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "jingwu.units",
     "jingwu.incidents",
     "jingwu.analytics",
+    "jingwu.counter",
     "jingwu.disputes",
     "jingwu.console",
     "jingwu.demo",

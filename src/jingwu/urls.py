@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("disputes/", include("jingwu.disputes.urls")),
+    path("counter/", include("jingwu.counter.urls")),
     path("figures/", include("jingwu.analytics.urls")),
     path("", include("jingwu.orgs.urls")),
     path("", include("jingwu.console.urls")),

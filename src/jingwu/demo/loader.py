@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from jingwu.areas import services as area_services
+from jingwu.counter import demo as counter_demo
 from jingwu.demo.district import build_demo_areas, district_spec
 from jingwu.disputes import demo as disputes_demo
 from jingwu.engine.idnumber import make_id_number
@@ -148,4 +149,5 @@ def load_demo(*, password: str) -> list[DemoAccount]:
             _people(orgs, password)
             + [DemoAccount(**vars(a)) for a in disputes_demo.load(password=password)]
             + [DemoAccount(**vars(a)) for a in incidents_demo.load(password=password)]
+            + counter_demo.load(password=password)
         )

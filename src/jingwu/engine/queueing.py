@@ -74,17 +74,24 @@ def figures(servers: int, load: float, handling_time: float, target_time: float)
     load = _check("load", load)
     handling_time = _check("handling_time", handling_time, positive=True)
     target_time = _check("target_time", target_time)
-    pw = erlang_c(servers, load)
-    if load > 0 and servers <= load:
-        return QueueFigures(servers, load, 1.0, 0.0, math.inf, 1.0 if servers else math.inf)
+    if servers < 0:
+        raise ValueError("servers must be >= 0")
+    return _figures_from_b(servers, load, erlang_b(servers, load), handling_time, target_time)
+
+
+def _figures_from_b(
+    servers: int, load: float, b: float, handling_time: float, target_time: float
+) -> QueueFigures:
+    if load == 0:
+        return QueueFigures(servers, 0.0, 0.0, 1.0, 0.0, 0.0)
+    if servers <= load:
+        return QueueFigures(
+            servers, load, 1.0, 0.0, math.inf, load / servers if servers else math.inf
+        )
     gap = servers - load
-    if pw == 0.0:
-        service_level, mean_wait = 1.0, 0.0
-    else:
-        service_level = 1.0 - pw * math.exp(-gap * target_time / handling_time)
-        mean_wait = pw * handling_time / gap
-    occupancy = load / servers if servers else 0.0
-    return QueueFigures(servers, load, pw, service_level, mean_wait, occupancy)
+    pw = servers * b / (servers - load * (1.0 - b))
+    service_level = 1.0 - pw * math.exp(-gap * target_time / handling_time)
+    return QueueFigures(servers, load, pw, service_level, pw * handling_time / gap, load / servers)
 
 
 def fewest_servers(
@@ -111,11 +118,14 @@ def fewest_servers(
     max_occupancy = _check("max_occupancy", max_occupancy, positive=True)
     load = rate * handling_time
     n = max(min_servers, math.floor(load / max_occupancy) + 1 if load > 0 else min_servers)
+    # Walk N upward carrying Erlang B along, so the whole search costs O(N), not O(N²).
+    b = erlang_b(n, load)
     while n <= MAX_SERVERS:
-        f = figures(n, load, handling_time, target_time)
+        f = _figures_from_b(n, load, b, handling_time, target_time)
         if f.service_level >= goal and f.occupancy <= max_occupancy:
             return f
         n += 1
+        b = load * b / (n + load * b)
     raise ValueError(f"more than {MAX_SERVERS} servers would be needed")
 
 
