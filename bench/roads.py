@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -377,6 +378,9 @@ def main() -> None:
     """Run both sections and print the figures and the goals."""
     from jingwu.engine.roads import load_osm
 
+    print(
+        f"roads bench (load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
     print("roads bench: import")
     goals = import_section()
     print("\nroads bench: ranking the 5 best units (snapping, search and ranking included)")
@@ -385,6 +389,7 @@ def main() -> None:
         f"generated grid {GRID_SIDE}x{GRID_SIDE} (car)": load_osm(generated_extract())[0],
     }
     goals.update(ranking_section(graphs))
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("\ngoals:")
     for name, met in goals.items():
         print(f"  {'MET    ' if met else 'NOT MET'} {name}")

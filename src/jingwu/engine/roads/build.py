@@ -118,7 +118,11 @@ def build_graph(
     illustrative: bool = False,
     progress: Progress | None = None,
 ) -> tuple[RoadGraph, ImportSummary]:
-    """Build the graph of ``ways``; raises ``RoadError`` when no mode has a single street."""
+    """Build the graph of ``ways``; raises ``RoadError`` when no mode has a single street.
+
+    ``ways`` is consumed: its arrays are released as soon as they are no longer needed, which
+    keeps a large import's peak memory down (build from a fresh ``WaySet`` each time).
+    """
     step = _Steps(progress, 5)
     a, b, seg_way, seg_len = _segments(ways)
     if a.size == 0:
@@ -127,6 +131,11 @@ def build_graph(
     step()
     src, dst, times = _directed_edges(ways, node, a, b, seg_way, seg_len)
     del node, a, b, seg_way
+    n_ways = int(ways.way_profile.size)
+    missing = int(np.unique(ways.node_ids[~np.isfinite(ways.lat)]).size)
+    nodes = (uniq, ways.lat[first], ways.lon[first])
+    given = ways.segment_length_m is not None
+    _release(ways)
     step()
     by_src = np.argsort(src, kind="stable")
     mode_stats: list[ModeSummary] = []
@@ -153,22 +162,26 @@ def build_graph(
     edges["length"] = np.concatenate([seg_len, seg_len])[usable].astype(np.float32)
     edges.update({m: t[usable].astype(np.float32) for m, t in times.items()})
     del src, dst, times, usable, seg_len  # _assemble frees what it no longer needs
-    nodes = (uniq, ways.lat[first], ways.lon[first])
-    given = ways.segment_length_m is not None
     graph = _assemble(nodes, edges, given, name=name, illustrative=illustrative)
     step()
     summary = ImportSummary(
         name=name,
         source=source,
-        ways=int(ways.way_profile.size),
+        ways=n_ways,
         nodes=graph.n_nodes,
         edges=graph.n_edges,
         modes=tuple(mode_stats),
-        missing_locations=int(np.unique(ways.node_ids[~np.isfinite(ways.lat)]).size),
+        missing_locations=missing,
     )
     graph.meta["summary"] = summary.as_dict()
     step(done=True)
     return graph, summary
+
+
+def _release(ways: WaySet) -> None:
+    empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
+    ways.node_ids, ways.lat, ways.lon, ways.segment_length_m = empty_i, empty_f, empty_f, None
+    ways.way_start, ways.way_profile = empty_i, np.zeros(0, np.int32)
 
 
 class _Steps:
