@@ -90,8 +90,7 @@ def read_ours(path: Path) -> int:
     from jingwu.engine.roads import load_osm
 
     graph, _ = load_osm(path)
-    with tempfile.TemporaryDirectory() as tmp:
-        graph.save(Path(tmp) / "graph.npz")
+    graph.save(_OUT)
     return graph.n_nodes
 
 
@@ -105,6 +104,7 @@ def read_pyrosm(path: Path) -> int:
     return int(graph.number_of_nodes())
 
 
+_OUT = Path(tempfile.gettempdir()) / f"jingwu-bench-roads-{os.getpid()}.npz"
 READERS: dict[str, Callable[[Path], int]] = {
     "floor": read_floor,
     "ours": read_ours,
@@ -146,6 +146,7 @@ def child(kind: str, path: Path, repeats: int) -> None:
         times.append(time.perf_counter() - start)
         if run == 0:  # the peak of one import; later runs only add allocator noise
             peak = _status_mb("VmHWM")
+    _OUT.unlink(missing_ok=True)
     print(json.dumps({"s": statistics.median(times), "base": base, "peak": peak, "n": result}))
 
 
