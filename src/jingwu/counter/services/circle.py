@@ -2,8 +2,9 @@
 
 Walking times come from the road engine (a reverse foot search from each service point over
 the district's road graph, plus the walk from the grid's centre to its nearest street) when
-a graph is available, and otherwise from the straight line × a detour factor of 1.3 at
-walking pace — then every figure is marked as estimated. The seam is ``walk_times``.
+a graph is available (``jingwu.units.roadgraph``: the imported OSM graph, or the generated
+demo network), and otherwise from the straight line × a detour factor of 1.3 at walking
+pace — then every figure is marked as estimated. The seam is ``graph_source``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from jingwu.engine.roads import FOOT_SPEED_MPS, RoadError, RoadGraph, isochrone,
 from jingwu.engine.roads import travel_times_to as road_times_to
 from jingwu.orgs.models import Organization
 from jingwu.orgs.services import Actor
+from jingwu.units import roadgraph
 
 log = logging.getLogger(__name__)
 DETOUR_FACTOR = 1.3
@@ -34,14 +36,8 @@ MAX_SNAP_M = 1_000.0
 
 
 def district_graph() -> RoadGraph | None:
-    """The road graph the dispatch app loads for this process, or None (then: estimated)."""
-    try:
-        # The graph is owned by the dispatch side (units); it may be absent in a deployment
-        # that only runs the counter, and then the circle falls back to straight lines.
-        from jingwu.units.roadgraph import get_graph
-    except ImportError:
-        return None
-    return get_graph()
+    """The road graph the dispatch side loads for this process, or None (then: estimated)."""
+    return roadgraph.get_graph()
 
 
 @dataclass(frozen=True)

@@ -121,11 +121,10 @@ def isochrone(
         raise RoadError(f"未知方向 {direction!r}", code="invalid_direction")
     target = snap(graph, lat, lon, mode=mode, max_distance_m=max_distance_m)
     field, _ = search(graph, target, budget_s, direction=direction)
-    lines = _reached_lines(graph, field)
-    x, y = node_xy(graph)
+    lines = _distinct(_reached_lines(graph, field))
     px, py = graph.grid.project(target.lat, target.lon)
-    area = shapely.buffer(shapely.multilinestrings(lines), buffer_m, quad_segs=4)
-    area = shapely.union(area, shapely.buffer(shapely.points(px, py), buffer_m))
+    bands = shapely.buffer(shapely.linestrings(lines), buffer_m, quad_segs=2)
+    area = shapely.union_all(np.append(bands, shapely.buffer(shapely.points(px, py), buffer_m)))
     area = shapely.set_precision(shapely.simplify(area, 2.0), 0.5)
 
     def to_lonlat(xy: F64) -> F64:
@@ -167,6 +166,17 @@ def _reached_lines(graph: RoadGraph, field: TimeField) -> F64:
     own = _own_edge_parts(graph, p, budget, field.direction)
     segs = np.stack([starts, ends], axis=1)
     return np.concatenate([segs, own]) if own.size else segs
+
+
+def _distinct(lines: F64) -> F64:
+    """Each street part once: a two-way street reached from both ends is one band, not two."""
+    if lines.shape[0] == 0:
+        return lines
+    a, b = np.round(lines[:, 0], 2), np.round(lines[:, 1], 2)
+    first = (a[:, 0] < b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] <= b[:, 1]))
+    key = np.where(first[:, None], np.hstack([a, b]), np.hstack([b, a]))
+    _, keep = np.unique(key, axis=0, return_index=True)
+    return lines[np.sort(keep)]
 
 
 def _own_edge_parts(graph: RoadGraph, p: Snap, budget: float, direction: str) -> F64:
