@@ -570,7 +570,10 @@ def risk_rules(request: HttpRequest) -> dict[str, Any]:
         "rules": [
             {"code": r.code, "label": str(r.label), "points": str(r.points)} for r in risk.RULES
         ],
-        "levels": [{"min_score": floor, "level": str(level)} for floor, level in risk.LEVEL_FLOORS],
+        "levels": [
+            {"min_score": floor, "level": level.value, "label": str(level.label)}
+            for floor, level in risk.LEVEL_FLOORS
+        ],
     }
 
 

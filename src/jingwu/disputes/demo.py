@@ -276,7 +276,7 @@ def _water_leak(today: datetime) -> int:
     agreements.draft_agreement(
         actor=chief,
         case_id=case.pk,
-        facts="2025年3月初，502业主李先生发现卫生间天花板渗水，与602业主洪先生、物业服务中心就渗漏原因"
+        facts=f"{agreements.cn_date(_at(today, 41).date())}前后，502业主李先生发现卫生间天花板渗水，与602业主洪先生、物业服务中心就渗漏原因"
         "及责任发生争议。经专业检测，渗漏源为602卫生间排水立管接口密封失效，属交付时施工缺陷。",
         terms=[
             "物业服务中心协调建设单位于协议签订之日起十日内维修602卫生间排水立管接口，并承担维修费用。",
