@@ -119,7 +119,10 @@ def _mount() -> None:
     from jingwu.areas.api import router as areas_router
     from jingwu.counter.api import router as counter_router
     from jingwu.disputes.api import router as disputes_router
+    from jingwu.eco.api import router as eco_router
     from jingwu.incidents.api import router as incidents_router
+    from jingwu.jointcmd.api import patrols_router
+    from jingwu.jointcmd.api import router as jointcmd_router
     from jingwu.orgs.api import orgs_router
     from jingwu.orgs.api import router as auth_router
     from jingwu.units.api import cameras_router
@@ -134,6 +137,9 @@ def _mount() -> None:
     api.add_router("/analytics", analytics_router)
     api.add_router("/disputes", disputes_router)
     api.add_router("/counter", counter_router)
+    api.add_router("/jointcmd", jointcmd_router)
+    api.add_router("/patrols", patrols_router)
+    api.add_router("/eco", eco_router)
 
 
 _mount()

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "jingwu.analytics",
     "jingwu.counter",
     "jingwu.disputes",
+    "jingwu.jointcmd",
+    "jingwu.eco",
     "jingwu.console",
     "jingwu.demo",
 ]

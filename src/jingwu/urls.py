@@ -14,6 +14,8 @@ urlpatterns = [
     path("disputes/", include("jingwu.disputes.urls")),
     path("counter/", include("jingwu.counter.urls")),
     path("figures/", include("jingwu.analytics.urls")),
+    path("eco/", include("jingwu.eco.urls")),
+    path("", include("jingwu.jointcmd.urls")),
     path("", include("jingwu.orgs.urls")),
     path("", include("jingwu.console.urls")),
 ]

@@ -16,6 +16,7 @@ from jingwu.areas import services as area_services
 from jingwu.counter import demo as counter_demo
 from jingwu.demo.district import build_demo_areas, district_spec
 from jingwu.disputes import demo as disputes_demo
+from jingwu.eco import demo as eco_demo
 from jingwu.engine.idnumber import make_id_number
 from jingwu.incidents import demo as incidents_demo
 from jingwu.orgs.models import Membership, Organization, OrgKind, Person, Role
@@ -149,5 +150,6 @@ def load_demo(*, password: str) -> list[DemoAccount]:
             _people(orgs, password)
             + [DemoAccount(**vars(a)) for a in disputes_demo.load(password=password)]
             + [DemoAccount(**vars(a)) for a in incidents_demo.load(password=password)]
+            + [DemoAccount(**vars(a)) for a in eco_demo.load(password=password)]
             + counter_demo.load(password=password)
         )

@@ -1,0 +1,21 @@
+"""Sharing rules applied to every new incident, whoever takes it in (API, form, partner)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from jingwu.incidents.models import Incident
+from jingwu.jointcmd.services import sharing
+
+
+@receiver(post_save, sender=Incident, dispatch_uid="jointcmd.share_by_rules")
+def share_by_rules(
+    sender: Any, instance: Incident, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    # Inside the intake's transaction: the shares commit (and are announced) with the incident.
+    if created and not raw:
+        sharing.apply_rules(incident=instance, now=timezone.now())

@@ -1,0 +1,1 @@
+"""Use cases of joint command, one module per part: access, sharing, rosters, patrols, handovers."""

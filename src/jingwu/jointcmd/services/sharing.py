@@ -1,0 +1,231 @@
+"""Incident linkage (警情联动): sharing rules, applied when an incident is created.
+
+A rule names an area (polygon), incident types and priorities (empty = any) and the partner
+organizations that then see the incident live on their console, by id, and may add timeline
+entries. Every share is a row of ``incidents.IncidentShare`` (which the incidents app's
+visibility query reads), a line on the incident's timeline and a row in the audit log, all in
+the incident's own transaction. A partner's own intake is shared back the same way, since the
+rules look only at where, what and how urgent, not at who took the call.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+from shapely.geometry import Point, shape
+
+from jingwu.audit import services as audit
+from jingwu.engine.jurisdiction import GeometryError, parse_geometry
+from jingwu.errors import Invalid, NotFound
+from jingwu.incidents.models import (
+    OPEN_STATUSES,
+    EntryKind,
+    Incident,
+    IncidentShare,
+    IncidentType,
+    Priority,
+)
+from jingwu.incidents.services.access import incident_dict, visible_incidents
+from jingwu.incidents.services.timeline import add_entry
+from jingwu.jointcmd.models import JointArea, SharingRule
+from jingwu.jointcmd.services.access import require_staff, scope_ids, staff_scope_ids
+from jingwu.orgs.models import Organization
+from jingwu.orgs.services import Actor
+
+
+def _clean_codes(values: list[str], allowed: list[str], field: str) -> list[str]:
+    out = []
+    for i, v in enumerate(values):
+        if v not in allowed:
+            raise Invalid(
+                _("未知的取值“%(v)s”，可选：%(allowed)s")
+                % {"v": str(v)[:40], "allowed": "、".join(allowed)},
+                loc=[field, i],
+            )
+        out.append(v)
+    return sorted(set(out))
+
+
+def create_rule(
+    *,
+    actor: Actor,
+    name: str,
+    owner_code: str,
+    geometry: Any,
+    partner_codes: list[str],
+    now: datetime,
+    incident_types: list[str] | None = None,
+    priorities: list[str] | None = None,
+    joint_area_code: str | None = None,
+) -> SharingRule:
+    """Create a sharing rule (staff of the owning unit). Unknown organizations are refused."""
+    owner = Organization.objects.filter(code=owner_code).first()
+    if owner is None:
+        raise Invalid(_("单位不存在：%(code)s") % {"code": owner_code}, loc=["owner"])
+    require_staff(actor, owner.pk)
+    if not name.strip():
+        raise Invalid(_("请填写名称。"), loc=["name"])
+    try:
+        parse_geometry(geometry)
+    except GeometryError:
+        raise Invalid(_("范围必须是 GeoJSON 多边形。"), loc=["geometry"]) from None
+    if not partner_codes:
+        raise Invalid(_("请至少指定一个共享单位。"), loc=["partners"])
+    found = {o.code: o for o in Organization.objects.filter(code__in=partner_codes)}
+    for i, code in enumerate(partner_codes):
+        if code not in found:
+            raise Invalid(_("单位不存在：%(code)s") % {"code": code}, loc=["partners", i])
+    area = None
+    if joint_area_code:
+        area = JointArea.objects.filter(code=joint_area_code).first()
+        if area is None:
+            raise Invalid(_("联勤区域不存在。"), loc=["joint_area"])
+    rule = SharingRule.objects.create(
+        name=name.strip()[:120],
+        owner=owner,
+        joint_area=area,
+        geometry=geometry,
+        incident_types=_clean_codes(incident_types or [], IncidentType.values, "incident_types"),
+        priorities=_clean_codes(priorities or [], Priority.values, "priorities"),
+        created_at=now,
+        created_by=actor.user,
+    )
+    rule.partners.set(found.values())
+    audit.record(
+        action="create",
+        component="jointcmd",
+        user=actor.user,
+        organization_id=owner.pk,
+        object_type="sharing_rule",
+        object_id=rule.pk,
+        detail=f"partners={len(found)}",
+    )
+    return rule
+
+
+def list_rules(*, actor: Actor) -> list[SharingRule]:
+    """The rules the actor's units own or receive incidents by."""
+    scope = scope_ids(actor)
+    return list(
+        SharingRule.objects.filter(Q(owner_id__in=scope) | Q(partners__in=scope))
+        .distinct()
+        .select_related("owner", "joint_area")
+        .prefetch_related("partners")
+        .order_by("id")
+    )
+
+
+def deactivate_rule(*, actor: Actor, rule_id: int) -> SharingRule:
+    """Stop a rule (it shares nothing new; past shares stay)."""
+    rule = SharingRule.objects.filter(pk=rule_id, owner_id__in=staff_scope_ids(actor)).first()
+    if rule is None:
+        raise NotFound(_("共享规则不存在。"))
+    SharingRule.objects.filter(pk=rule.pk).update(is_active=False)
+    audit.record(
+        action="update",
+        component="jointcmd",
+        user=actor.user,
+        object_type="sharing_rule",
+        object_id=rule.pk,
+        detail="deactivated",
+    )
+    rule.refresh_from_db()
+    return rule
+
+
+def rule_matches(rule: SharingRule, incident: Incident) -> bool:
+    """True when the incident is inside the rule's area and of its types and priorities."""
+    if rule.incident_types and incident.type not in rule.incident_types:
+        return False
+    if rule.priorities and incident.priority not in rule.priorities:
+        return False
+    return bool(shape(rule.geometry).contains(Point(incident.lon, incident.lat)))
+
+
+def share(
+    *,
+    incident: Incident,
+    organization: Organization,
+    reason: str,
+    now: datetime,
+    actor: Actor | None = None,
+) -> bool:
+    """Share one incident with one organization, on the timeline and in the audit log.
+
+    Returns False (and writes nothing) when it is already shared with it or is its own desk's.
+    Call inside the incident's transaction.
+    """
+    if organization.pk == incident.organization_id:
+        return False
+    _share, created = IncidentShare.objects.get_or_create(
+        incident=incident,
+        organization=organization,
+        defaults={"shared_at": now, "shared_by": actor.user if actor else None},
+    )
+    if not created:
+        return False
+    add_entry(
+        incident=incident,
+        kind=EntryKind.SHARED,
+        at=now,
+        actor=actor,
+        actor_name=actor.name if actor else _("联勤共享规则"),
+        text=_("共享给%(org)s（%(reason)s）") % {"org": organization.name, "reason": reason},
+        organization_id=organization.pk,
+    )
+    audit.record(
+        action="create",
+        component="jointcmd",
+        user=actor.user if actor else None,
+        organization_id=organization.pk,
+        object_type="incident_share",
+        object_id=incident.pk,
+        detail=reason[:200],
+    )
+    return True
+
+
+def apply_rules(*, incident: Incident, now: datetime) -> list[int]:
+    """Share a new incident by every active rule it matches; return the organizations added."""
+    added = []
+    rules = SharingRule.objects.filter(is_active=True).prefetch_related("partners")
+    for rule in rules:
+        if not rule_matches(rule, incident):
+            continue
+        for org in rule.partners.all():
+            reason = _("规则“%(rule)s”") % {"rule": rule.name}
+            if share(incident=incident, organization=org, reason=reason, now=now):
+                added.append(org.pk)
+    return added
+
+
+def shared_incidents(*, actor: Actor, open_only: bool = True, limit: int = 200) -> list[Incident]:
+    """Incidents shared with the caller's organization, and those its desks shared out.
+
+    A partner force sees what was shared with it; the joint command centre sees the same
+    incidents from its side (the ones it shares), so both look at one picture.
+    """
+    has_share = IncidentShare.objects.filter(incident=OuterRef("pk"))
+    qs = visible_incidents(actor=actor).filter(Exists(has_share))
+    if open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    return list(
+        qs.select_related("station", "workstation", "police_room", "grid", "organization")
+        .prefetch_related("shares__organization")
+        .order_by("priority", "-received_at", "-id")[:limit]
+    )
+
+
+def shared_dict(incident: Incident, *, actor: Actor, now: datetime | None = None) -> dict[str, Any]:
+    """An incident as the joint console lists it: no caller data, with whom it is shared."""
+    from django.utils import timezone
+
+    out = incident_dict(incident, actor=actor, now=now or timezone.now())
+    out["desk"] = incident.organization.name
+    out["shared_with"] = [
+        {"id": s.organization_id, "name": s.organization.name} for s in incident.shares.all()
+    ]
+    return out
