@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from jingwu import events
@@ -176,7 +177,8 @@ def list_leads(
         qs = qs.filter(status=clean_choice(status, LeadStatus, "status", _("未知的状态：%(v)s")))
     if group_id:
         qs = qs.filter(group_id=group_id)
-    return qs.select_related("reporter", "reporter_org", "group").order_by("-id")
+    open_first = DbCase(When(status=LeadStatus.OPEN, then=Value(0)), default=Value(1))
+    return qs.select_related("reporter", "reporter_org", "group").order_by(open_first, "-id")
 
 
 def lead_view(
