@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from jingwu.counter.models import CaseStage
+from jingwu.counter.models import OPEN_STAGES, CaseStage
 from jingwu.counter.services import (
     access,
     booking,
@@ -336,7 +336,7 @@ def desk_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "counter/desk.html",
-        {"d": state, "stages": CaseStage.choices, "services": catalogue.list_services()},
+        {"d": state, "services": catalogue.list_services()},
     )
 
 
@@ -372,7 +372,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         {
             "case": case,
             "events": cases.stage_history(case),
-            "stages": CaseStage.choices,
+            "moves": cases.forward_stages(case.stage),
+            "open_stages": list(OPEN_STAGES),
             "colleagues": cases.operators_of(case.service_point),
             "id_number": mask_id(actor, case.id_number),
         },

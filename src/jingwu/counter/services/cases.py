@@ -281,10 +281,22 @@ def get_case(
 
 @dataclass(frozen=True)
 class Due:
-    """Where a case stands against its deadline."""
+    """Where a case stands against its deadline, and the stages it may move on to."""
 
     case: ServiceCase
     state: str  # "overdue", "near" or "ok"
+
+    @property
+    def moves(self) -> list[tuple[str, str]]:
+        return forward_stages(self.case.stage)
+
+
+def forward_stages(stage: str) -> list[tuple[str, str]]:
+    """The stages a case at ``stage`` may move to next (later ones only), as (value, label)."""
+    if stage not in STAGE_ORDER:
+        return []
+    later = STAGE_ORDER[STAGE_ORDER.index(CaseStage(stage)) + 1 :]
+    return [(s.value, str(s.label)) for s in later]
 
 
 def due_state(case: ServiceCase, today: date, near_days: int) -> str:
