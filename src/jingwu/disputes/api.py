@@ -81,10 +81,10 @@ class CaseIn(Schema):
 
 class FromIncidentIn(Schema):
     incident_id: int
-    type: str = "other"
+    type: str | None = None
     description: str | None = None
     risk: str = "low"
-    parties: list[dict[str, Any]] = []
+    parties: list[dict[str, Any]] | None = None
 
 
 class TransitionIn(Schema):

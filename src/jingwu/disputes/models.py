@@ -321,7 +321,15 @@ class Case(Jurisdiction):
     )
     risk_score = models.PositiveIntegerField(_("风险分"), default=0)
     risk_reasons = models.JSONField(_("风险依据"), default=list, blank=True)
-    incident_id = models.BigIntegerField(_("关联警情"), null=True, blank=True, db_index=True)
+    #: The 110 incident this case came from (one case per incident); it stays linked.
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("关联警情"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     first_110_at = models.DateTimeField(_("首次 110 报警时间"), null=True, blank=True)
     settled_at = models.DateTimeField(_("化解时间"), null=True, blank=True)
     settled_from = models.CharField(_("化解前阶段"), max_length=16, blank=True)
@@ -349,6 +357,13 @@ class Case(Jurisdiction):
         verbose_name = _("纠纷案件")
         verbose_name_plural = _("纠纷案件")
         ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=models.Q(incident__isnull=False),
+                name="disputes_one_case_per_incident",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -405,7 +420,14 @@ class Lead(Jurisdiction):
     )
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     dismiss_reason = models.TextField(_("排除理由"), blank=True)
-    incident_id = models.BigIntegerField(_("关联警情"), null=True, blank=True)
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("关联警情"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     tokens = models.TextField(_("分词"), blank=True, editable=False)
     created_at = models.DateTimeField(_("报告时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), db_index=True)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<int:case_id>/timeline/", views.case_timeline, name="case_timeline"),
     path("cases/<int:case_id>/agreement.<str:fmt>", views.agreement_file, name="agreement"),
     path("cases/<int:case_id>/<str:action>/", views.case_action, name="case_action"),
+    path("from-incident/<int:incident_id>/", views.from_incident, name="from_incident"),
     path("meetings/", views.meeting_list, name="meetings"),
     path("meetings/<int:meeting_id>/", views.meeting_page, name="meeting"),
     path("meetings/<int:meeting_id>/<str:action>/", views.meeting_page, name="meeting_action"),

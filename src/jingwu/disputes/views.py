@@ -34,6 +34,7 @@ from jingwu.disputes.services import (
     cases,
     duplicates,
     figures,
+    incident_link,
     leads,
     meetings,
     risk,
@@ -342,6 +343,49 @@ def agreement_file(request: HttpRequest, case_id: int, fmt: str) -> HttpResponse
     response = HttpResponse(data, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def from_incident(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Turn a 纠纷 incident into a case (the duty officer's action; the incident stays linked)."""
+    actor = actor_for(request.user)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                case = cases.create_case_from_incident(
+                    actor=actor,
+                    incident_id=incident_id,
+                    type=request.POST.get("type") or None,
+                    risk=request.POST.get("risk") or "low",
+                    description=request.POST.get("description") or None,
+                    now=timezone.now(),
+                )
+            return redirect(f"/disputes/cases/{case.pk}/")
+        except NotFound:
+            return _not_found(request)
+        except DomainError as exc:
+            errors, status = _errors(exc), exc.status
+    try:
+        info = incident_link.incident_for_case(actor=actor, incident_id=incident_id)
+    except NotFound:
+        return _not_found(request)
+    except DomainError as exc:
+        return render(request, "disputes/message.html", {"message": exc.msg}, status=exc.status)
+    return render(
+        request,
+        "disputes/from_incident.html",
+        {
+            "incident": info,
+            "errors": errors,
+            "types": _choices(DisputeType),
+            "risks": _choices(Risk),
+            "form": request.POST,
+        },
+        status=status,
+    )
 
 
 # ---------------------------------------------------------------- meetings

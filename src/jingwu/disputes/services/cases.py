@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -182,24 +183,27 @@ def create_case_from_incident(
     *,
     actor: Actor,
     incident_id: int,
-    type: Any = DisputeType.OTHER,
+    type: Any = None,
     description: Any = None,
     risk: Any = Risk.LOW,
     parties: Any = None,
     now: datetime,
 ) -> Case:
-    """Turn a 纠纷 incident into a case that stays linked to it.
+    """Turn a 纠纷 incident into a case that stays linked to it (one case per incident).
 
-    The incident supplies the point, address, text and call time (when the dispatch app is
-    installed); the case counts as reported to 110 from the incident's call time.
+    The incident supplies the point, address, text, the caller as a party when none is given,
+    and its call time: the case counts as reported to 110 from then. Only police who may act
+    on the incident may do it; an incident they may not see is not found.
     """
     from jingwu.disputes.services import incident_link
 
     info = incident_link.incident_for_case(actor=actor, incident_id=incident_id)
-    if Case.objects.filter(incident_id=incident_id).exists():
-        raise Conflict(_("该警情已转为纠纷案件。"), loc=["incident_id"])
+    if parties is None and info.caller_name:
+        parties = [{"name": info.caller_name, "phone": info.caller_phone, "role": "applicant"}]
+    from jingwu.disputes.services.leads import guess_type
+
     data = clean_new_case(
-        type=type,
+        type=type or guess_type(f"{info.text} {info.address}") or DisputeType.OTHER,
         description=description or info.text,
         address=info.address,
         risk=risk,
@@ -207,13 +211,26 @@ def create_case_from_incident(
         source=LeadSource.INCIDENT_110,
     )
     place = access.jurisdiction_of(actor=actor, lat=info.lat, lon=info.lon)
-    case = create_case_record(
+    try:
+        with transaction.atomic():  # a savepoint: the unique constraint settles a race
+            case = create_case_record(
+                actor=actor,
+                data=data,
+                place=place,
+                now=now,
+                incident_id=info.id,
+                first_110_at=info.called_at,
+            )
+    except IntegrityError:
+        raise Conflict(_("该警情已转为纠纷案件。"), loc=["incident_id"]) from None
+    add_entry_row(
+        case,
+        kind=EntryKind.NOTE,
         actor=actor,
-        data=data,
-        place=place,
         now=now,
-        incident_id=incident_id,
-        first_110_at=info.called_at,
+        happened_at=info.called_at,
+        text=_("由 110 警情 %(n)s 转为纠纷案件。") % {"n": info.number},
+        data={"incident": info.id},
     )
     rescore(case, now)
     publish_case(case, "dispute.case_created", actor=actor)
