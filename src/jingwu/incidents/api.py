@@ -81,8 +81,12 @@ def _ctx(request: HttpRequest) -> tuple[Any, datetime]:
     return actor_for(request.user), timezone.now()
 
 
-def _detail(request: HttpRequest, incident: Any, actor: Any, now: datetime) -> dict[str, Any]:
-    return services.incident_detail(incident, actor=actor, now=now, request=request)
+def _detail(
+    request: HttpRequest, incident: Any, actor: Any, now: datetime, audit_read: bool = True
+) -> dict[str, Any]:
+    return services.incident_detail(
+        incident, actor=actor, now=now, request=request, audit_read=audit_read
+    )
 
 
 @router.get("/config", summary="Types, priorities, sources, dispositions and response targets")
@@ -103,11 +107,12 @@ def create(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Status[Any]:
     actor, now = _ctx(request)
-    with transaction.atomic():
+    with transaction.atomic():  # the answer's audited read commits with the write: one fsync
         incident, created = services.create_incident(
             actor=actor, fields=payload.dict(), now=now, idempotency_key=idempotency_key
         )
-    return Status(201 if created else 200, _detail(request, incident, actor, now))
+        body = _detail(request, incident, actor, now, audit_read=not created)
+    return Status(201 if created else 200, body)
 
 
 @router.get("", summary="The queue (open=true, default) or the latest incidents")
@@ -156,8 +161,9 @@ def assign(request: HttpRequest, incident_id: int, payload: AssignmentIn) -> Sta
     with transaction.atomic():
         incident = services.get_incident(actor=actor, incident_id=incident_id, for_update=True)
         a = services.assign_unit(actor=actor, incident=incident, unit_id=payload.unit_id, now=now)
+        detail = _detail(request, incident, actor, now)
     return Status(201, {"id": a.pk, "unit_id": a.unit_id, "status": a.status, "eta_seconds": a.eta_seconds,
-                        "incident": _detail(request, incident, actor, now)})  # fmt: skip
+                        "incident": detail})  # fmt: skip
 
 
 @router.post("/{incident_id}/assignments/{assignment_id}/release", summary="Call a unit back")
@@ -174,7 +180,7 @@ def release(
             now=now,
             reason=payload.reason,
         )
-    return _detail(request, incident, actor, now)
+        return _detail(request, incident, actor, now)
 
 
 @router.post(
@@ -196,15 +202,8 @@ def reassign(
             now=now,
             reason=payload.reason,
         )
-    return Status(
-        201,
-        {
-            "id": a.pk,
-            "unit_id": a.unit_id,
-            "status": a.status,
-            "incident": _detail(request, incident, actor, now),
-        },
-    )
+        detail = _detail(request, incident, actor, now)
+    return Status(201, {"id": a.pk, "unit_id": a.unit_id, "status": a.status, "incident": detail})
 
 
 @router.post(
@@ -216,7 +215,7 @@ def transition(request: HttpRequest, incident_id: int, payload: TransitionIn) ->
         incident = services.get_incident(actor=actor, incident_id=incident_id, for_update=True)
         services.transition(actor=actor, incident=incident, to=payload.to, now=now,
                             disposition=payload.disposition, note=payload.note)  # fmt: skip
-    return _detail(request, incident, actor, now)
+        return _detail(request, incident, actor, now)
 
 
 @router.get("/{incident_id}/timeline", summary="Every status change, assignment, arrival and note")
@@ -291,7 +290,7 @@ def last_seen(request: HttpRequest, incident_id: int, payload: LastSeenIn) -> di
             now=now,
             crs=payload.crs,
         )
-    return _detail(request, incident, actor, now)
+        return _detail(request, incident, actor, now)
 
 
 @router.get("/{incident_id}/video-patrollers", summary="People who may take a video-patrol task")

@@ -24,6 +24,12 @@ class IncidentType(models.TextChoices):
     FIRE = "fire", _("火情")
     NOISE = "noise", _("噪音扰民")
     ECO_DAMAGE = "eco_damage", _("生态破坏")
+    # Eco types: routed to both chiefs of the eco zone they happen in (jingwu.eco).
+    ILLEGAL_LOGGING = "illegal_logging", _("盗伐林木")
+    POACHING = "poaching", _("非法狩猎")
+    ILLEGAL_MINING = "illegal_mining", _("非法采砂采石")
+    POLLUTION = "pollution", _("污染环境")
+    LAND_OCCUPATION = "land_occupation", _("非法占用林地")
     HELP = "help", _("求助")
     OTHER = "other", _("其他")
 

@@ -9,6 +9,7 @@ watch what their workstations do.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -62,22 +63,33 @@ class OrgTree:
 
 
 _lock = threading.Lock()
-_tree: tuple[tuple[int, int | None], OrgTree] | None = None
+_tree: tuple[tuple[int, int | None], OrgTree, float] | None = None
+#: How long the tree is trusted without asking the database whether organizations changed.
+FRESH_S = 2.0
 
 
 def org_tree() -> OrgTree:
     """The organization tree, re-read when an organization was added or removed."""
     global _tree
+    cached = _tree
+    if cached is not None and time.monotonic() - cached[2] < FRESH_S:
+        return cached[1]
     agg = Organization.objects.aggregate(n=Count("id"), m=Max("id"))
     key = (agg["n"], agg["m"])
-    cached = _tree
     if cached is not None and cached[0] == key:
+        _tree = (key, cached[1], time.monotonic())
         return cached[1]
     rows = list(Organization.objects.values_list("id", "parent_id", "kind"))
     tree = OrgTree({r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows})
     with _lock:
-        _tree = (key, tree)
+        _tree = (key, tree, time.monotonic())
     return tree
+
+
+def forget_tree() -> None:
+    """Drop the cached tree (tests that add organizations and look at once)."""
+    global _tree
+    _tree = None
 
 
 def police_reach(actor: Actor, tree: OrgTree | None = None) -> frozenset[int]:

@@ -210,8 +210,8 @@ def load_units(*, orgs: dict[str, Organization], now: datetime) -> list[Unit]:
                 "organization": orgs[org_code or ws_code], "skills": SKILLS[tier],
                 "post_lat": lat, "post_lon": lon, "is_active": True,
             }  # fmt: skip
-            # One in eight is off shift now (their shift starts this evening) to show the rule.
-            on_duty = n % 8 != 0
+            # One in nine is off shift now (its shift starts this evening) to show the rule.
+            on_duty = n % 9 != 7
             if not on_call:
                 defaults.update(
                     status=UnitStatus.AVAILABLE if on_duty else UnitStatus.OFF_DUTY,

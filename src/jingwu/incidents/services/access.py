@@ -154,9 +154,18 @@ def incident_dict(incident: Incident, *, actor: Actor, now: datetime) -> dict[st
 
 
 def incident_detail(
-    incident: Incident, *, actor: Actor, now: datetime, request: HttpRequest | None = None
+    incident: Incident,
+    *,
+    actor: Actor,
+    now: datetime,
+    request: HttpRequest | None = None,
+    audit_read: bool = True,
 ) -> dict[str, Any]:
-    """The full incident, caller included (phone masked for partners); the read is audited."""
+    """The full incident, caller included (phone masked for partners); the read is audited.
+
+    ``audit_read=False`` only for the answer to the call that just wrote these fields: it
+    echoes the caller's own input and reads nothing stored.
+    """
     out = incident_dict(incident, actor=actor, now=now)
     out.update(
         description=incident.description,
@@ -196,7 +205,7 @@ def incident_detail(
             for s in incident.shares.select_related("organization")
         ],
     )
-    if incident.caller_name or incident.caller_phone:
+    if audit_read and (incident.caller_name or incident.caller_phone):
         masked = not actor.may_see_personal_data()
         audit.record(
             action="read",

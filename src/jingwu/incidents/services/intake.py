@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,25 +97,40 @@ def _validated(fields: dict[str, Any], now: datetime) -> dict[str, Any]:
     return out
 
 
-def _jurisdiction(actor: Actor, fields: dict[str, Any]) -> dict[str, Any]:
+def _jurisdiction(actor: Actor, fields: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The areas of the point (ids) and the desk that takes the call, with the desk's name."""
     refs = locate(
         actor=actor, lat=fields.get("lat"), lon=fields.get("lon"), crs=fields.get("crs") or "wgs84"
     )
-    ids = [r.id for r in refs.values() if r is not None]
-    areas = {a.pk: a for a in Area.objects.filter(pk__in=ids)}
-    pick = {level: (areas.get(r.id) if r else None) for level, r in refs.items()}
-    desk = pick.get("workstation") or pick.get("station")
-    if desk is None or desk.organization_id is None:
+    desk = refs.get("workstation") or refs.get("station")
+    desk_org = _area_org(desk.id if desk else None)
+    if desk is None or desk_org is None:
         raise Invalid(_("该位置不属于任何警务站或派出所的辖区。"), loc=["lat"])
-    room = pick.get("police_room")
-    return {
-        "station": pick.get("station"),
-        "workstation": pick.get("workstation"),
-        "police_room": room,
-        "grid": pick.get("grid"),
-        "organization_id": desk.organization_id,
-        "room_organization_id": room.organization_id if room is not None else None,
+    ids = {level: (r.id if r is not None else None) for level, r in refs.items()}
+    place = {
+        "station_id": ids.get("station"),
+        "workstation_id": ids.get("workstation"),
+        "police_room_id": ids.get("police_room"),
+        "grid_id": ids.get("grid"),
+        "organization_id": desk_org,
+        "room_organization_id": _area_org(ids.get("police_room")),
     }
+    return place, desk.name
+
+
+_area_orgs: dict[int, int | None] = {}
+_area_orgs_at = [0.0]
+
+
+def _area_org(area_id: int | None) -> int | None:
+    """The organization owning an area (cached for a minute: areas change by import, rarely)."""
+    if area_id is None:
+        return None
+    if area_id not in _area_orgs or time.monotonic() - _area_orgs_at[0] > 60:
+        _area_orgs.clear()
+        _area_orgs.update(Area.objects.values_list("id", "organization_id"))
+        _area_orgs_at[0] = time.monotonic()
+    return _area_orgs.get(area_id)
 
 
 def _existing(actor: Actor, key: str, fingerprint: str) -> Incident:
@@ -148,7 +164,7 @@ def create_incident(
     ):
         return _existing(actor, key, fingerprint), False
     clean = _validated(fields, now)
-    place = _jurisdiction(actor, fields)
+    place, desk_name = _jurisdiction(actor, fields)
     lat, lon = _point(fields)
     try:
         with transaction.atomic():  # a savepoint: a lost race on the key rolls back only this
@@ -160,8 +176,9 @@ def create_incident(
         if key is None:
             raise
         return _existing(actor, key, fingerprint), False
-    _after_create(actor, incident, now)
-    return incident, True
+    _after_create(actor, incident, now, desk_name)
+    fresh = Incident.objects.select_related("station", "workstation", "police_room", "grid")
+    return fresh.get(pk=incident.pk), True
 
 
 def _point(fields: dict[str, Any]) -> tuple[float, float]:
@@ -172,8 +189,7 @@ def _point(fields: dict[str, Any]) -> tuple[float, float]:
     )
 
 
-def _after_create(actor: Actor, incident: Incident, now: datetime) -> None:
-    desk = incident.workstation or incident.station
+def _after_create(actor: Actor, incident: Incident, now: datetime, desk_name: str) -> None:
     add_entry(
         incident=incident,
         kind=EntryKind.CREATED,
@@ -184,7 +200,7 @@ def _after_create(actor: Actor, incident: Incident, now: datetime) -> None:
             "source": incident.get_source_display(),
             "type": incident.get_type_display(),
             "priority": incident.priority,
-            "desk": desk.name if desk else "",
+            "desk": desk_name,
         },
         status=incident.status,
     )

@@ -136,7 +136,13 @@ def claim_unit(*, unit_id: int, incident_id: int, now: datetime) -> Unit:
             status_changed_at=now,
         )
     )
-    unit = Unit.objects.select_related("tier", "workstation", "organization").get(pk=unit_id)
+    unit = (
+        Unit.objects.select_related("tier", "workstation", "organization")
+        .filter(pk=unit_id)
+        .first()
+    )
+    if unit is None:
+        raise NotFound(_("巡防力量不存在。"), loc=["unit_id"])
     if claimed == 1:
         publish_unit(unit)
         return unit

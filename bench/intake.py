@@ -1,0 +1,362 @@
+"""Benchmark: incident intake through a real server process, and live-event delivery.
+
+Run with ``.venv/bin/python -m bench.intake`` (both databases) or ``--db sqlite`` /
+``--db postgresql``. For each database it loads the demo into a fresh database (SQLite: a
+file in a temporary directory; PostgreSQL: ``jingwu_bench_intake`` on 127.0.0.1:5432 as
+``postgres``, dropped afterwards), starts ``jingwu serve`` (uvicorn, one worker, one process)
+on a free port and measures, with asyncio + httpx clients on the same machine:
+
+1. baseline: ``GET /healthz`` from 64 concurrent clients for 10 s (no database, no auth);
+2. intake: ``POST /api/v1/incidents`` from 64 concurrent clients for 30 s, each call with its
+   own ``Idempotency-Key`` (bearer token of the 110 platform account): throughput, p50/p99;
+3. events: 100 unit status changes (``POST /api/v1/units/{id}/status``, bearer token), each
+   timed from just before the request until the ``unit.updated`` event reaches an SSE client
+   logged in by session on ``/events/`` — once on an idle server and once while 32 clients
+   keep posting incidents.
+
+Goals (issue 4): intake p99 <= 200 ms at 64 clients; event delivery p99 <= 1 s. SQLite
+serialises writers (one write transaction at a time, fsync on every commit); Django runs
+synchronous views on one thread per process under ASGI, so intake is serialised in either case
+and the figures are those of one server process. The client shares the machine's two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+PASSWORD = "jingwu-bench"
+PG_NAME = "jingwu_bench_intake"
+PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+
+
+@dataclass
+class Run:
+    """Latencies (seconds) of the successful requests, and counts."""
+
+    name: str
+    seconds: float
+    ok: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        if not self.ok:
+            return f"{self.name:<34} no successful request ({self.errors} errors {self.statuses})"
+        q = statistics.quantiles(self.ok, n=100) if len(self.ok) > 1 else [self.ok[0]] * 99
+        return (
+            f"{self.name:<34} {len(self.ok) / self.seconds:8.1f} req/s   "
+            f"p50 {q[49] * 1000:7.1f} ms   p99 {q[98] * 1000:7.1f} ms   "
+            f"n={len(self.ok)} errors={self.errors}"
+        )
+
+    @property
+    def rate(self) -> float:
+        return len(self.ok) / self.seconds
+
+    def p(self, pct: int) -> float:
+        return statistics.quantiles(self.ok, n=100)[pct - 1] if len(self.ok) > 1 else float("nan")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JINGWU_", "DJANGO_"))}
+    env.update(JINGWU_ENV="dev", JINGWU_DATA_DIR=str(data_dir), JINGWU_DEMO_PASSWORD=PASSWORD)
+    if database_url:
+        env["JINGWU_DATABASE_URL"] = database_url
+    return env
+
+
+def _load_demo(env: dict[str, str]) -> None:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "jingwu.cli", "demo", "load"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    print(f"  demo loaded in {time.perf_counter() - start:.1f} s")
+
+
+def _pg(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", autocommit=True, **PG_ADMIN) as conn:  # type: ignore[arg-type]
+        conn.execute(sql)
+
+
+class Server:
+    """One ``jingwu serve`` process on a free port."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.log = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        port = self.url.rsplit(":", 1)[1]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jingwu.cli", "serve", "--port", port],
+            env=env, stdout=self.log, stderr=self.log,
+        )  # fmt: skip
+        for _ in range(300):
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start; see " + str(log))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def token(url: str, username: str) -> dict[str, str]:
+    r = httpx.post(
+        url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD}, timeout=30
+    )
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+async def hammer(
+    url: str, name: str, *, clients: int, seconds: float, method: str, path: str,
+    headers: dict[str, str] | None = None, body: Any = None, stop: asyncio.Event | None = None,
+) -> Run:  # fmt: skip
+    """``clients`` tasks sending requests back to back for ``seconds`` (or until ``stop``)."""
+    run = Run(name, seconds)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    counter = iter(range(10**9))
+    started = time.perf_counter()
+    deadline = started + seconds
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline and not (stop and stop.is_set()):
+                n = next(counter)
+                h = (
+                    {**(headers or {}), "Idempotency-Key": f"bench-{os.getpid()}-{n}"}
+                    if body
+                    else headers
+                )
+                t0 = time.perf_counter()
+                try:
+                    r = await client.request(
+                        method, path, json=body(n) if body else None, headers=h
+                    )
+                except httpx.HTTPError:
+                    run.errors += 1
+                    continue
+                run.statuses[r.status_code] = run.statuses.get(r.status_code, 0) + 1
+                if r.status_code < 300:
+                    run.ok.append(time.perf_counter() - t0)
+                else:
+                    run.errors += 1
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def call(n: int) -> dict[str, Any]:
+    """A plausible 110 call near one of the five workstations."""
+    posts = [
+        (26.0995, 119.3362),
+        (26.1130, 119.3170),
+        (26.0722, 119.3522),
+        (26.1600, 119.3000),
+        (26.0850, 119.3950),
+    ]
+    lat, lon = posts[n % 5]
+    return {
+        "lat": lat + ((n * 37) % 41 - 20) * 1e-4, "lon": lon + ((n * 53) % 41 - 20) * 1e-4,
+        "type": ["盗窃", "纠纷", "求助", "噪音扰民", "交通事故"][n % 5], "priority": f"P{n % 4 + 1}",
+        "caller_name": "压测", "caller_phone": "13800000000", "description": "bench", "source": "110",
+    }  # fmt: skip
+
+
+async def session_client(url: str, username: str) -> httpx.AsyncClient:
+    """A client logged in by session (the SSE endpoint is for people in a browser)."""
+    client = httpx.AsyncClient(base_url=url, timeout=None)
+    page = await client.get("/login/")
+    csrf = client.cookies.get("csrftoken") or re.search(
+        r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text
+    ).group(1)  # type: ignore[union-attr]
+    r = await client.post(
+        "/login/",
+        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf},
+        headers={"Referer": url + "/login/"},
+    )
+    if r.status_code not in (200, 302) or "sessionid" not in client.cookies:
+        raise RuntimeError(f"session log-in failed: {r.status_code}")
+    return client
+
+
+async def event_latency(url: str, n: int, headers: dict[str, str]) -> Run:
+    """Time from a unit status change (request sent) to its event at an SSE client."""
+    run = Run("status change → SSE event", 1.0)
+    sse = await session_client(url, "commander_jinan")
+    waiting: dict[tuple[int, str], asyncio.Future[float]] = {}
+    connected = asyncio.Event()
+
+    async def listen() -> None:
+        async with sse.stream("GET", "/events/") as resp:
+            kind = ""
+            async for line in resp.aiter_lines():
+                if line.startswith(": connected"):
+                    connected.set()
+                elif line.startswith("event:"):
+                    kind = line[6:].strip()
+                elif line.startswith("data:") and kind == "unit.updated":
+                    d = json.loads(line[5:])
+                    fut = waiting.pop((d["id"], d["status"]), None)
+                    if fut and not fut.done():
+                        fut.set_result(time.perf_counter())
+
+    task = asyncio.create_task(listen())
+    await asyncio.wait_for(connected.wait(), 10)
+    async with httpx.AsyncClient(base_url=url, timeout=30, headers=headers) as api:
+        units = [
+            u
+            for u in (await api.get("/api/v1/units")).json()
+            if u["status"] == "available" and u["on_duty"]
+        ][:10]
+        for i in range(n):
+            u = units[i % len(units)]
+            to = "off_duty" if u["status"] == "available" else "available"
+            fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+            waiting[(u["id"], to)] = fut
+            t0 = time.perf_counter()
+            r = await api.post(f"/api/v1/units/{u['id']}/status", json={"to": to})
+            if r.status_code != 200:
+                run.errors += 1
+                waiting.pop((u["id"], to), None)
+                continue
+            u["status"] = to
+            try:
+                run.ok.append(await asyncio.wait_for(fut, 10) - t0)
+            except TimeoutError:
+                run.errors += 1
+        for u in units:  # leave the fleet as it was
+            if u["status"] != "available":
+                await api.post(f"/api/v1/units/{u['id']}/status", json={"to": "available"})
+    task.cancel()
+    await sse.aclose()
+    return run
+
+
+async def measure(url: str, seconds: float, clients: int) -> dict[str, Run]:
+    platform, commander = token(url, "platform_110"), token(url, "commander_jinan")
+    out: dict[str, Run] = {}
+    out["healthz"] = await hammer(
+        url,
+        f"GET /healthz ({clients} clients)",
+        clients=clients,
+        seconds=10,
+        method="GET",
+        path="/healthz",
+    )
+    print("  " + out["healthz"].line())
+    out["intake"] = await hammer(
+        url,
+        f"POST /api/v1/incidents ({clients})",
+        clients=clients,
+        seconds=seconds,
+        method="POST",
+        path="/api/v1/incidents",
+        headers=platform,
+        body=call,
+    )
+    print("  " + out["intake"].line())
+    out["events_idle"] = await event_latency(url, 100, commander)
+    print("  " + out["events_idle"].line().replace("req/s", "chg/s") + "   (idle server)")
+    stop = asyncio.Event()
+    load = asyncio.create_task(
+        hammer(
+            url,
+            "intake (32, background)",
+            clients=32,
+            seconds=120,
+            method="POST",
+            path="/api/v1/incidents",
+            headers=platform,
+            body=call,
+            stop=stop,
+        )
+    )
+    await asyncio.sleep(2)
+    out["events_load"] = await event_latency(url, 100, commander)
+    stop.set()
+    background = await load
+    print(
+        "  "
+        + out["events_load"].line().replace("req/s", "chg/s")
+        + f"   (under intake load: {background.rate:.0f} calls/s)"
+    )
+    return out
+
+
+def bench(db: str, seconds: float, clients: int) -> dict[str, Run]:
+    print(f"\n== {db} ==")
+    with tempfile.TemporaryDirectory(prefix="jingwu-bench-") as tmp:
+        url = None
+        if db == "postgresql":
+            _pg(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+            _pg(f'CREATE DATABASE "{PG_NAME}"')
+            url = f"postgresql://postgres@127.0.0.1:5432/{PG_NAME}"
+        env = _env(Path(tmp), url)
+        try:
+            _load_demo(env)
+            server = Server(env, Path(tmp) / "server.log")
+            try:
+                return asyncio.run(measure(server.url, seconds, clients))
+            finally:
+                server.stop()
+        finally:
+            if db == "postgresql":
+                _pg(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=64)
+    args = parser.parse_args()
+    dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    results = {db: bench(db, args.seconds, args.clients) for db in dbs}
+    print("\n== summary ==")
+    for db, r in results.items():
+        intake, base = r["intake"], r["healthz"]
+        ev = max(r["events_idle"].p(99), r["events_load"].p(99))
+        print(
+            f"{db:<10} intake {intake.rate:7.1f}/s  p50 {intake.p(50) * 1000:6.1f} ms  p99 {intake.p(99) * 1000:6.1f} ms "
+            f"(goal ≤ 200 ms: {'met' if intake.p(99) <= 0.2 else 'NOT met'}); "
+            f"{intake.rate / base.rate:.3f}× the /healthz throughput ({base.rate:.0f}/s); "
+            f"event p99 {ev * 1000:.1f} ms (goal ≤ 1 s: {'met' if ev <= 1.0 else 'NOT met'})"
+        )
+
+
+if __name__ == "__main__":
+    main()

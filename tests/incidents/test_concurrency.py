@@ -1,0 +1,85 @@
+"""Two duty officers send the same unit at the same moment: exactly one succeeds.
+
+Real threads with their own database connections (a transactional test), so the race is
+settled by the database: the conditional UPDATE on PostgreSQL, the write lock on SQLite.
+(The same race across two server processes sharing one SQLite file or one PostgreSQL
+database is in ``test_server_process.py``.)
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jingwu.errors import Conflict
+from jingwu.incidents import services
+from jingwu.incidents.models import Assignment
+from jingwu.orgs.services import actor_for
+from jingwu.units.models import Unit
+from tests.incidents.conftest import make_incident
+
+
+def _assign(
+    username: str, incident_id: int, unit_id: int, barrier: threading.Barrier, out: list[Any]
+) -> None:
+    try:
+        actor = actor_for(get_user_model().objects.get(username=username))
+        barrier.wait(timeout=10)
+        with transaction.atomic():
+            incident = services.get_incident(actor=actor, incident_id=incident_id, for_update=True)
+            services.assign_unit(
+                actor=actor, incident=incident, unit_id=unit_id, now=timezone.now()
+            )
+        out.append(("ok", incident_id))
+    except Conflict as exc:
+        out.append(("conflict", str(exc.msg)))
+    except Exception as exc:  # noqa: BLE001 - reported in the assertion below
+        out.append(("error", repr(exc)))
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "connection.vendor == 'sqlite'",
+    reason="the in-memory SQLite test database uses a shared cache whose table locks ignore the "
+    "busy timeout; on SQLite the race runs across two server processes sharing one database "
+    "file (test_server_process.py)",
+)
+def test_two_officers_assigning_one_unit_at_once_exactly_one_succeeds(demo: None) -> None:
+    codes = [
+        "TAIHE-C1",
+        "TAIHE-C2",
+        "TAIHE-E1",
+        "TAIHE-E2",
+        "TAIHE-A1",
+        "RAILWAY-C1",
+        "RAILWAY-F1",
+        "CHONGXIAN-C1",
+    ]
+    for code in codes:
+        unit = Unit.objects.get(code=code)
+        a = make_incident("duty_taihe", type="盗窃")
+        b = make_incident("commander_jinan", type="纠纷")
+        barrier, out = threading.Barrier(2), []
+        threads = [
+            threading.Thread(target=_assign, args=("duty_taihe", a.pk, unit.pk, barrier, out)),
+            threading.Thread(target=_assign, args=("commander_jinan", b.pk, unit.pk, barrier, out)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        outcomes = sorted(o[0] for o in out)
+        assert outcomes == ["conflict", "ok"], out
+        winner = next(o[1] for o in out if o[0] == "ok")
+        assert "正在处置另一起警情" in next(o[1] for o in out if o[0] == "conflict")
+        unit.refresh_from_db()
+        assert (unit.status, unit.current_incident_id) == ("dispatched", winner)
+        assert Assignment.objects.filter(unit=unit, status="active").count() == 1
+        assert Assignment.objects.filter(unit=unit, incident_id__in=[a.pk, b.pk]).count() == 1
