@@ -44,8 +44,11 @@ def test_raised_priority(priority, level, expected) -> None:
     assert raised_priority(priority, level) == expected
 
 
-def test_an_eco_incident_in_the_zone_reaches_both_chiefs(api) -> None:
-    inc = _call(api, "duty_taihe", GULING, "eco_damage")
+@pytest.mark.parametrize(
+    "type_", ["盗伐林木", "illegal_logging", "poaching", "illegal_mining", "pollution", "land_occupation", "eco_damage"]
+)
+def test_an_eco_incident_in_the_zone_reaches_both_chiefs(api, type_) -> None:
+    inc = _call(api, "duty_taihe", GULING, type_)
     assert "晋安区林业局" in {s["name"] for s in inc["shared_with"]}
     for user in ("forest_chief_guling", "police_chief_guling"):
         r = api(user).get(f"/api/v1/incidents/{inc['id']}")

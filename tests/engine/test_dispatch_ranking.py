@@ -226,6 +226,7 @@ def test_default_rules_cover_every_type_and_keep_violence_for_police() -> None:
     assert set(DEFAULT_TIER_RULES) == {
         "dispute", "theft", "robbery", "fight", "drunk", "lost_person", "traffic", "fire",
         "noise", "eco_damage", "help", "other",
+        "illegal_logging", "poaching", "illegal_mining", "pollution", "land_occupation",
     }  # fmt: skip
     assert DEFAULT_TIER_RULES["robbery"] == DEFAULT_TIER_RULES["fight"] == {1, 2}
     assert 5 in DEFAULT_TIER_RULES["lost_person"]

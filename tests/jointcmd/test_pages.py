@@ -101,7 +101,7 @@ def test_an_eco_case_moves_through_the_page(persona) -> None:
         {
             "action": "case",
             "title": "过仑村非法占用林地",
-            "kind": "forest_land_occupation",
+            "kind": "land_occupation",
             "text": "建彩钢棚",
         },
     )

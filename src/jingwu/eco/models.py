@@ -20,7 +20,7 @@ class EcoIncidentType(models.TextChoices):
     POACHING = "poaching", _("非法狩猎")
     ILLEGAL_MINING = "illegal_mining", _("非法采砂采石")
     POLLUTION = "pollution", _("污染环境")
-    FOREST_LAND_OCCUPATION = "forest_land_occupation", _("非法占用林地")
+    LAND_OCCUPATION = "land_occupation", _("非法占用林地")
 
 
 class FireRisk(models.IntegerChoices):

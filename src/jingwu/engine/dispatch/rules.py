@@ -26,6 +26,8 @@ INCIDENT_TYPE_NAMES = MappingProxyType({
     "dispute": "纠纷", "theft": "盗窃", "robbery": "抢劫", "fight": "打架斗殴",
     "drunk": "醉酒滋事", "lost_person": "人员走失", "traffic": "交通事故", "fire": "火情",
     "noise": "噪音扰民", "eco_damage": "破坏生态", "help": "群众求助", "other": "其他",
+    "illegal_logging": "盗伐林木", "poaching": "非法狩猎", "illegal_mining": "非法采砂采石",
+    "pollution": "污染环境", "land_occupation": "非法占用林地",
 })  # fmt: skip
 DEFAULT_TIER_RULES: Mapping[str, frozenset[int]] = MappingProxyType(
     {
@@ -40,6 +42,11 @@ DEFAULT_TIER_RULES: Mapping[str, frozenset[int]] = MappingProxyType(
         "fire": frozenset({1, 2, 3, 4}),  # first aid and evacuation until the fire brigade arrives
         "lost_person": frozenset({1, 2, 3, 4, 5}),  # every pair of eyes helps
         "eco_damage": frozenset({1, 2, 3, 4, 5}),
+        "poaching": frozenset({1, 2}),  # hunters carry weapons: police only
+        "illegal_logging": frozenset({1, 2, 3}),
+        "illegal_mining": frozenset({1, 2, 3}),
+        "land_occupation": frozenset({1, 2, 3}),
+        "pollution": frozenset({1, 2, 3, 4, 5}),
         "help": frozenset({1, 2, 3, 4, 5}),
     }
 )
