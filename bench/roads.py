@@ -102,7 +102,7 @@ def read_pyrosm(path: Path) -> int:
     """What a user would otherwise pick: pyrosm's driving network as a networkx graph."""
     import pyrosm
 
-    with contextlib.redirect_stdout(io.StringIO()):  # pyrosm prints its own timings
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         osm = pyrosm.OSM(str(path))
         nodes, edges = osm.get_network(network_type="driving", nodes=True)
         graph = osm.to_graph(nodes, edges, graph_type="networkx")
