@@ -145,3 +145,17 @@ def test_the_pages_fit_a_phone(demo: None) -> None:
     r = Client().get("/static/disputes/disputes.css")
     css = b"".join(r.streaming_content).decode()
     assert "@media (max-width: 640px)" in css and "grid-template-columns: minmax(0, 1fr)" in css
+
+
+def test_the_admin_configures_groups_and_stage_deadlines_and_audits_it(demo: None) -> None:
+    from jingwu.audit.models import AuditEntry
+    from jingwu.disputes.models import StageLimit
+    from jingwu.disputes.services.common import stage_days
+
+    c = _client("admin_jinan")
+    assert c.get("/admin/disputes/directorsgroup/").status_code == 200
+    assert "/admin/disputes/case/" not in c.get("/admin/").content.decode()
+    r = c.post("/admin/disputes/stagelimit/add/", {"stage": "screening", "days": "5"})
+    assert r.status_code == 302
+    assert stage_days("screening") == 5 and StageLimit.objects.get(stage="screening").days == 5
+    assert AuditEntry.objects.filter(object_type="disputes.stagelimit", action="create").exists()

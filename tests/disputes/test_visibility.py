@@ -250,3 +250,61 @@ def test_anonymous_callers_are_refused(api: Any, case_ids: dict[str, int]) -> No
     assert r.json()["detail"][0]["type"] == "unauthenticated"
     page = Client().get(f"/disputes/cases/{case_ids[TITLES[0]]}/")
     assert page.status_code == 302 and page["Location"].startswith("/login/")
+
+
+#: The 崇贤 directors' group's leads and meetings: its members, and the police of 崇贤
+#: (the chief's room, the branch commander). Not the 泰禾 duty officer, the clerk, the outsider.
+CHONGXIAN = {
+    "chief_chongxian",
+    "community_chongxian",
+    "property_chongxian",
+    "lawyer_jinan",
+    "commander_jinan",
+}
+LEAD_TEXT = "5号楼加装电梯，低层住户反对，高低层业主在业主群争吵。"
+MEETING = "四月联席会议"
+LEAD_AND_MEETING_CALLS = [
+    ("get", "/api/v1/disputes/leads/{lead}", None),
+    ("get", "page:/disputes/board/leads/?group={group}", None),
+    ("get", "/api/v1/disputes/meetings/{meeting}", None),
+    ("get", "page:/disputes/meetings/{meeting}/", None),
+    ("post", "/api/v1/disputes/leads/{lead}/promote", {}),
+    ("post", "/api/v1/disputes/leads/{lead}/merge", {"case_id": 1}),
+    ("post", "/api/v1/disputes/leads/{lead}/dismiss", {"reason": "探一探"}),
+    ("post", "/api/v1/disputes/meetings/{meeting}/minutes", {"minutes": "探一探"}),
+    (
+        "post",
+        "/api/v1/disputes/meetings/{meeting}/tasks",
+        {"text": "x", "owner": "outsider", "due_on": "2099-01-01"},
+    ),
+    ("post", "page:/disputes/leads/{lead}/dismiss/", {"reason": "探一探"}),
+]
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(call=st.sampled_from(LEAD_AND_MEETING_CALLS), who=st.sampled_from(PERSONAS))
+def test_leads_and_meetings_of_a_group_stay_in_the_group(
+    callers: Callers, call: tuple[str, str, Any], who: str
+) -> None:
+    from jingwu.disputes.models import JointMeeting, Lead
+
+    lead = Lead.objects.get(text=LEAD_TEXT)
+    meeting = JointMeeting.objects.get(title=MEETING)
+    method, url, body = call
+    url = url.format(lead=lead.pk, group=lead.group_id, meeting=meeting.pk)
+    if who in CHONGXIAN:
+        if method == "get":  # what members may change is tested with the use cases
+            r = callers.get(who, url)
+            assert r.status_code == 200 and (LEAD_TEXT in _body(r) or MEETING in _body(r)), url
+        return
+    r = callers.get(who, url) if method == "get" else callers.post(who, url, body)
+    assert LEAD_TEXT not in _body(r) and MEETING not in _body(r)
+    if "board/leads" in url:
+        assert r.status_code == 200  # an empty list for a group one is not in
+    else:
+        assert r.status_code == 404, (who, url, r.status_code)
+    lead.refresh_from_db()
+    assert lead.status == "open"
+    assert JointMeeting.objects.get(pk=meeting.pk).minutes == ""
