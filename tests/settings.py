@@ -1,6 +1,8 @@
 """Settings for the test suite: the project's own, in development mode."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("JINGWU_ENV", "dev")
 
@@ -9,3 +11,9 @@ from jingwu.settings import *  # noqa: E402,F403
 # Parallel runs against one PostgreSQL server need distinct test databases.
 if os.environ.get("JINGWU_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["JINGWU_TEST_DB_NAME"]}  # noqa: F405
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not Django's in-memory default: the browser tests' live server answers several
+    # requests at once, and threads sharing one in-memory connection corrupt each other's
+    # savepoints. A file in WAL mode gives each thread its own connection, as in production.
+    _name = Path(tempfile.gettempdir()) / f"jingwu-test-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_name)}  # noqa: F405

@@ -45,12 +45,6 @@ def _assign(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    "connection.vendor == 'sqlite'",
-    reason="the in-memory SQLite test database uses a shared cache whose table locks ignore the "
-    "busy timeout; on SQLite the race runs across two server processes sharing one database "
-    "file (test_server_process.py)",
-)
 def test_two_officers_assigning_one_unit_at_once_exactly_one_succeeds(demo: None) -> None:
     codes = [
         "TAIHE-C1",
