@@ -17,7 +17,7 @@ from jingwu.engine.idnumber import make_id_number
 from jingwu.engine.roads import snap_many
 from jingwu.orgs.models import Membership, Organization, OrgKind, Person, Role
 from jingwu.units import roadgraph
-from jingwu.units.models import ON_CALL, Camera, Shift, Unit, UnitStatus
+from jingwu.units.models import DEFAULT_TIERS, ON_CALL, Camera, Shift, Tier, Unit, UnitStatus
 
 # Partner organizations the patrol units of tiers 4 and 5 belong to (code, kind, name, parent).
 PARTNERS = [
@@ -188,6 +188,8 @@ def _member(n: int, unit: Unit, org: Organization, tier: int) -> None:
 
 def load_units(*, orgs: dict[str, Organization], now: datetime) -> list[Unit]:
     """Create or refresh the demo fleet; on-duty units are available at a street position."""
+    for level, name, description in DEFAULT_TIERS:  # gone if a test flushed the database
+        Tier.objects.get_or_create(level=level, defaults={"name": name, "description": description})
     _partners(orgs)
     rng = np.random.default_rng(4)
     posts = {

@@ -29,6 +29,16 @@ class Tier(models.Model):
         return f"{self.level} · {self.name}"
 
 
+#: The default tiers: (level, name, description). A data migration writes them once.
+DEFAULT_TIERS = [
+    (1, "巡逻警车", "派出所、警务站的巡逻车组"),
+    (2, "警务站民警", "警务站民警，步巡或电动车巡逻"),
+    (3, "辅警巡逻", "辅警巡逻队"),
+    (4, "物业保安", "物业、企业保安力量"),
+    (5, "平安志愿者", "群防群治志愿者"),
+]
+
+
 class Mode(models.TextChoices):
     CAR = "car", _("汽车")
     EBIKE = "ebike", _("电动自行车")

@@ -45,6 +45,7 @@
 
   // ---------- map and layers ----------
   const map = L.map("live-map", { zoomSnap: 0.25, preferCanvas: false });
+  live.map = map; // for browser tests and the curious
   if (cfg.tile_url) L.tileLayer(cfg.tile_url, { maxZoom: 19 }).addTo(map);
   map.fitBounds(L.latLngBounds([[26.05, 119.28], [26.19, 119.41]]));
   const canvas = L.canvas({ padding: 0.3 });
@@ -88,8 +89,8 @@
     });
   }
   function loadStreets() {
-    const weight = { arterial: 3, main: 2, local: 1, path: 0.8 };
-    const color = { arterial: "#f0a040", main: "#c8b070", local: "#b0b8c0", path: "#c8ccd0" };
+    const weight = { arterial: 2.2, main: 1.5, local: 0.8, path: 0.6 };
+    const color = { arterial: "#e9a44a", main: "#cdb889", local: "#aab4be", path: "#c8ccd0" };
     return api("/units/streets").then((fc) => {
       L.geoJSON(fc, {
         renderer: canvas, interactive: false,
