@@ -420,8 +420,8 @@ def add_party(request: HttpRequest, case_id: int, payload: PartyIn) -> Status[di
 
 @router.get("/cases/{case_id}/timeline", summary="The case's timeline")
 def get_timeline(request: HttpRequest, case_id: int) -> dict[str, Any]:
-    case = access.get_case(actor=_actor(request), case_id=case_id)
-    items = cases.timeline(case)
+    with transaction.atomic():
+        items = cases.read_timeline(actor=_actor(request), case_id=case_id, request=request)
     return {"items": items, "count": len(items)}
 
 

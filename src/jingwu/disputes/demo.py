@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from shapely.geometry import shape
 
@@ -65,10 +66,11 @@ def _point(area_code: str) -> tuple[float, float]:
 def _accounts(password: str) -> list[DemoDisputeAccount]:
     User = get_user_model()
     out = []
+    hashed = make_password(password)  # one slow hash for the demo's shared password
     for n, (username, name, role, org_code, phone) in enumerate(ACCOUNTS, start=1):
         org = Organization.objects.get(code=org_code)
         user, _ = User.objects.get_or_create(username=username)
-        user.set_password(password)
+        user.password = hashed
         user.save()
         person, _ = Person.objects.update_or_create(
             user=user,

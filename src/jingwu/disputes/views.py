@@ -247,10 +247,13 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_timeline(request: HttpRequest, case_id: int) -> HttpResponse:
     """The timeline fragment (htmx), refetched when the case changes."""
     try:
-        case = access.get_case(actor=actor_for(request.user), case_id=case_id)
+        with transaction.atomic():
+            items = cases.read_timeline(
+                actor=actor_for(request.user), case_id=case_id, request=request
+            )
     except NotFound:
         return _not_found(request)
-    return render(request, "disputes/_timeline.html", {"timeline": cases.timeline(case)})
+    return render(request, "disputes/_timeline.html", {"timeline": items})
 
 
 def _case_post(request: HttpRequest, case_id: int, action: str) -> None:

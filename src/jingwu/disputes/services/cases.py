@@ -395,6 +395,13 @@ def timeline(case: Case) -> list[dict[str, Any]]:
     ]
 
 
+def read_timeline(*, actor: Actor, case_id: int, request: Any = None) -> list[dict[str, Any]]:
+    """The timeline of a case the actor may see; the read is audited (entries may name people)."""
+    case = access.get_case(actor=actor, case_id=case_id)
+    audit_case("read", actor, case, detail="timeline", request=request)
+    return timeline(case)
+
+
 def get_attachment(*, actor: Actor, attachment_id: int, request: Any = None) -> Attachment:
     """An attachment of a case or lead the actor may see, else NotFound; the read is audited."""
     from jingwu.disputes.services.access import visible_leads
