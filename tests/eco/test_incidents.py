@@ -45,7 +45,16 @@ def test_raised_priority(priority, level, expected) -> None:
 
 
 @pytest.mark.parametrize(
-    "type_", ["盗伐林木", "illegal_logging", "poaching", "illegal_mining", "pollution", "land_occupation", "eco_damage"]
+    "type_",
+    [
+        "盗伐林木",
+        "illegal_logging",
+        "poaching",
+        "illegal_mining",
+        "pollution",
+        "land_occupation",
+        "eco_damage",
+    ],
 )
 def test_an_eco_incident_in_the_zone_reaches_both_chiefs(api, type_) -> None:
     inc = _call(api, "duty_taihe", GULING, type_)

@@ -139,3 +139,37 @@ def test_a_post_handover_covers_the_post(api) -> None:
     assert [h["post"] for h in api("railway_police").get(URL).json()] == [
         {"id": post.pk, "name": "站前路巡区"}
     ]
+
+
+def test_open_incidents_and_units_are_read_live_and_a_closed_one_is_reported(api) -> None:
+    r = api("duty_railway").post(
+        "/api/v1/incidents",
+        {
+            "lat": 26.1135,
+            "lon": 119.3172,
+            "type": "theft",
+            "priority": "P3",
+            "description": "背包被盗",
+        },
+    )
+    assert r.status_code == 201, r.content
+    inc = r.json()
+    first = _make(api)
+    item = next(i for i in first["items"] if i["kind"] == "incident" and i["ref"] == str(inc["id"]))
+    assert item["is_open"] and inc["number"] in item["label"] and "盗窃" in item["label"]
+    assert any(i["kind"] == "unit" for i in first["items"])
+    cancel = api("duty_railway").post(
+        f"/api/v1/incidents/{inc['id']}/transitions", {"to": "cancelled", "note": "报警人已找回"}
+    )
+    assert cancel.status_code == 200, cancel.content
+    second = _make(api, user="commander_jinan")
+    gone = next(
+        i for i in second["items"] if i["kind"] == "incident" and i["ref"] == str(inc["id"])
+    )
+    assert not gone["is_open"] and gone["status"] == "本班已办结" and gone["carried"]
+
+
+def test_disputes_waiting_on_the_desk_are_listed(api) -> None:
+    h = _make(api, user="commander_jinan", desk="ws-chongxian")
+    disputes = [i for i in h["items"] if i["kind"] == "dispute"]
+    assert disputes and any("漏水" in i["label"] for i in disputes)

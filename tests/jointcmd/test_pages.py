@@ -114,3 +114,21 @@ def test_an_eco_case_moves_through_the_page(persona) -> None:
     assert bad.status_code == 422 and "只有承办一方可以办结案件" in bad.content.decode()
     r = forest.post("/eco/", {"action": "risk", "level": "9"})
     assert r.status_code == 422 and "火险等级须为 1 至 5" in r.content.decode()
+
+
+def test_the_problem_pages(persona) -> None:
+    c = _client(persona, "duty_railway")
+    page = c.get("/jointcmd/problems/").content.decode()
+    assert "北广场出站口扒窃多发" in page and "系统发现的多发警情" in page
+    from jingwu.jointcmd.models import Problem
+
+    p = Problem.objects.get(title="北广场出站口扒窃多发")
+    detail = c.get(f"/jointcmd/problems/{p.pk}/").content.decode()
+    assert "应对前 90 天" in detail and "出站口加装高清探头两处" in detail
+    r = c.post(
+        f"/jointcmd/problems/{p.pk}/action/", {"text": "x", "owner": "ws-railway", "due_date": ""}
+    )
+    assert r.status_code == 422 and "请输入日期" in r.content.decode()
+    r = c.post(f"/jointcmd/problems/{p.pk}/stage/", {"to": "assessment"})
+    assert r.status_code == 302
+    assert _client(persona, "outsider").get(f"/jointcmd/problems/{p.pk}/").status_code == 404

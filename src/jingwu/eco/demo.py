@@ -172,4 +172,26 @@ def load(*, password: str, now: datetime | None = None) -> list[joint_demo.DemoJ
     EcoPatrol.objects.create(zone=zone, plan=plan)
     joint_demo.patrol_history(plan, list(users.values()), now, days=7, skip_day=5)
     _case(zone, users, now)
+    _live_incident(now)
     return accounts
+
+
+def _live_incident(now: datetime) -> None:
+    """The forest chief reports fresh stumps through the intake: both chiefs see it."""
+    from jingwu.incidents.services.intake import create_incident
+    from jingwu.orgs.services import actor_for
+
+    actor = actor_for(get_user_model().objects.get(username="forest_chief_guling"))
+    lat, lon = joint_demo._offset(GULING, 850, 650)
+    create_incident(
+        actor=actor,
+        fields={
+            "lat": lat,
+            "lon": lon,
+            "type": "illegal_logging",
+            "priority": "P3",
+            "source": "partner",
+            "description": "柳杉王公园北侧发现新伐树桩 2 处",
+        },
+        now=now,
+    )

@@ -12,7 +12,15 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from jingwu.jointcmd import present
-from jingwu.jointcmd.services import areas, handovers, patrols, qrsheet, rosters, sharing
+from jingwu.jointcmd.services import (
+    areas,
+    handovers,
+    patrols,
+    problems,
+    qrsheet,
+    rosters,
+    sharing,
+)
 from jingwu.jointcmd.services.rosters import LOCAL, Duty
 from jingwu.orgs.services import actor_for
 
@@ -99,6 +107,111 @@ def deactivate_rule(request: HttpRequest, rule_id: int) -> dict[str, Any]:
     with transaction.atomic():
         rule = sharing.deactivate_rule(actor=actor_for(request.user), rule_id=rule_id)
     return present.rule(rule)
+
+
+# ---------------------------------------------------------------- problems
+
+
+class ProblemIn(Schema):
+    title: str
+    owner: str
+    incident_ids: list[int]
+    co_owners: list[str] = []
+    radius_m: int = 150
+
+
+class StageIn(Schema):
+    to: str
+    analysis: str = ""
+
+
+class ActionIn(Schema):
+    text: str
+    owner: str
+    due_date: date
+
+
+@router.get("/problems/proposals", summary="Recurring incidents proposed as problems")
+def proposals(
+    request: HttpRequest, min_count: int = 3, window_days: float = 30, radius_m: float = 150
+) -> list[dict[str, Any]]:
+    rule = problems.clean_rule(min_count=min_count, window_days=window_days, radius_m=radius_m)
+    found = problems.detect(actor=actor_for(request.user), now=timezone.now(), rule=rule)
+    return [present.proposal(p) for p in found]
+
+
+@router.get("/problems", summary="Problems the caller's units own or co-own")
+def list_problems(request: HttpRequest) -> list[dict[str, Any]]:
+    return [present.problem(p) for p in problems.list_problems(actor=actor_for(request.user))]
+
+
+@router.post("/problems", response={201: dict}, summary="Register a problem")
+def create_problem(request: HttpRequest, payload: ProblemIn) -> Status[dict[str, Any]]:
+    actor = actor_for(request.user)
+    with transaction.atomic():
+        p = problems.create_problem(
+            actor=actor,
+            incident_ids=payload.incident_ids,
+            title=payload.title,
+            owner_code=payload.owner,
+            co_owner_codes=payload.co_owners,
+            radius_m=payload.radius_m,
+            now=timezone.now(),
+        )
+    return Status(201, _problem_detail(actor, p))
+
+
+def _problem_detail(actor: Any, p: Any) -> dict[str, Any]:
+    p = problems.get_problem(actor=actor, problem_id=p.pk)
+    return present.problem(
+        p,
+        incidents=problems.problem_incidents(p),
+        assessment=problems.assessment(actor=actor, problem=p, now=timezone.now()),
+    )
+
+
+@router.get("/problems/{problem_id}", summary="One problem with actions and its assessment")
+def get_problem(request: HttpRequest, problem_id: int) -> dict[str, Any]:
+    actor = actor_for(request.user)
+    return _problem_detail(actor, problems.get_problem(actor=actor, problem_id=problem_id))
+
+
+@router.post("/problems/{problem_id}/stage", summary="Move the problem to its next SARA stage")
+def advance_problem(request: HttpRequest, problem_id: int, payload: StageIn) -> dict[str, Any]:
+    actor = actor_for(request.user)
+    with transaction.atomic():
+        p = problems.get_problem(actor=actor, problem_id=problem_id)
+        p = problems.advance(
+            actor=actor, problem=p, to=payload.to, analysis=payload.analysis, now=timezone.now()
+        )
+    return _problem_detail(actor, p)
+
+
+@router.post("/problems/{problem_id}/actions", response={201: dict}, summary="Add an action")
+def add_action(request: HttpRequest, problem_id: int, payload: ActionIn) -> Status[dict[str, Any]]:
+    actor = actor_for(request.user)
+    with transaction.atomic():
+        p = problems.get_problem(actor=actor, problem_id=problem_id)
+        a = problems.add_action(
+            actor=actor,
+            problem=p,
+            text=payload.text,
+            owner_code=payload.owner,
+            due_date=payload.due_date,
+            now=timezone.now(),
+        )
+    return Status(201, present.action(a))
+
+
+@router.post("/problems/{problem_id}/actions/{action_id}/done", summary="Mark an action done")
+def complete_action(request: HttpRequest, problem_id: int, action_id: int) -> dict[str, Any]:
+    actor = actor_for(request.user)
+    with transaction.atomic():
+        p = problems.get_problem(actor=actor, problem_id=problem_id)
+        a = problems.complete_action(
+            actor=actor, problem=p, action_id=action_id, now=timezone.now()
+        )
+    return present.action(a)
 
 
 # ---------------------------------------------------------------- joint areas and rosters

@@ -10,15 +10,20 @@ People, posts and positions are illustrative.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from shapely.geometry import Point
 
+from jingwu.areas.models import Area
+from jingwu.areas.services import resolve_point
 from jingwu.engine.geo import LocalProjection
 from jingwu.engine.idnumber import make_id_number
+from jingwu.incidents.models import Incident
 from jingwu.jointcmd.models import (
     CheckIn,
     CheckInMethod,
@@ -32,6 +37,9 @@ from jingwu.jointcmd.models import (
     PatrolRun,
     Post,
     PostKind,
+    Problem,
+    ProblemAction,
+    ProblemStage,
     RosterAssignment,
     RosterShift,
     SharingRule,
@@ -149,13 +157,19 @@ def ensure_person(
     return person
 
 
+@functools.cache
+def _hashed(password: str) -> str:
+    # Argon2 costs most of a second a hash: the demo accounts share one (same password anyway).
+    return make_password(password)
+
+
 def ensure_account(
     *, username: str, name: str, role: str, org: Organization, badge: str, password: str, n: int
 ) -> DemoJointAccount:
     """A log-in for a demo persona with its person and membership."""
     User = get_user_model()
     user, _c = User.objects.get_or_create(username=username)
-    user.set_password(password)
+    user.password = _hashed(password)
     user.save()
     ensure_person(name=name, role=role, org=org, badge=badge, user=user, n=n)
     return DemoJointAccount(username, name, str(Role(role).label), org.name)
@@ -433,6 +447,88 @@ def _handovers(desk: Organization, people: list[Person], now: datetime) -> None:
         previous = h
 
 
+def _past_theft(lat: float, lon: float, at: datetime, user: object) -> Incident:
+    """A closed theft as the 110 history holds it (written directly: it is history)."""
+    refs = resolve_point(lat=lat, lon=lon)
+    org_of = dict(Area.objects.values_list("id", "organization_id"))
+    desk = refs.get("workstation") or refs.get("station")
+    room = refs.get("police_room")
+    return Incident(
+        type="theft", priority="P3", source="110", status="closed", lat=lat, lon=lon,
+        description="（演示历史警情）北广场出站口旅客财物被扒窃",
+        station_id=refs["station"].id if refs.get("station") else None,
+        workstation_id=refs["workstation"].id if refs.get("workstation") else None,
+        police_room_id=room.id if room else None,
+        grid_id=refs["grid"].id if refs.get("grid") else None,
+        organization_id=org_of[desk.id] if desk else None,
+        room_organization_id=org_of.get(room.id) if room else None,
+        received_at=at, dispatched_at=at + timedelta(minutes=1),
+        on_scene_at=at + timedelta(minutes=4), resolved_at=at + timedelta(minutes=30),
+        closed_at=at + timedelta(minutes=40), disposition="case_opened",
+        target_s=900, created_by=user,
+    )  # fmt: skip
+
+
+def _problem(orgs: dict[str, Organization], user: object, now: datetime) -> None:
+    """北广场出站口扒窃: six thefts in five weeks, a joint response for three weeks, one since."""
+    spot = _offset(STATION, 280, -60)
+    days = [52, 45, 38, 33, 27, 24, 9]
+    rows = Incident.objects.bulk_create(
+        _past_theft(*_offset(spot, 15 * (k % 3), 10 * (k % 2)), now - timedelta(days=d), user)
+        for k, d in enumerate(days)
+    )
+    problem = Problem.objects.create(
+        title="北广场出站口扒窃多发",
+        kind="theft",
+        lat=spot[0],
+        lon=spot[1],
+        radius_m=150,
+        stage=ProblemStage.RESPONSE,
+        owner=orgs["ws-railway"],
+        analysis="出站高峰（19–22 时）人流密集，扒窃团伙利用出站口拥堵作案；出站口探头角度不足。",
+        response_started_at=now - timedelta(days=21),
+        created_at=now - timedelta(days=23),
+        created_by=user,
+    )
+    problem.co_owners.set([orgs["railway-police-fuzhou"], orgs["security-railway-station"]])
+    problem.incidents.set(rows[:-1])
+    today = timezone.localdate(now)
+    ProblemAction.objects.bulk_create(
+        [
+            ProblemAction(problem=problem, text="出站高峰增派便衣民警", owner=orgs["railway-police-fuzhou"],
+                          due_date=today - timedelta(days=18), done_at=now - timedelta(days=19), created_at=now - timedelta(days=21)),
+            ProblemAction(problem=problem, text="站区保安每小时巡查出站口一次", owner=orgs["security-railway-station"],
+                          due_date=today - timedelta(days=14), done_at=now - timedelta(days=15), created_at=now - timedelta(days=21)),
+            ProblemAction(problem=problem, text="出站口加装高清探头两处", owner=orgs["ws-railway"],
+                          due_date=today + timedelta(days=7), created_at=now - timedelta(days=21)),
+        ]
+    )  # fmt: skip
+
+
+def _live_incidents(now: datetime) -> None:
+    """Two calls taken now at the station, through the real intake (so the rules share them)."""
+    from jingwu.incidents.services.intake import create_incident
+    from jingwu.orgs.services import actor_for
+
+    actor = actor_for(get_user_model().objects.get(username="duty_railway"))
+    calls = [
+        (_offset(STATION, 60, 20), "theft", "P3", "进站口旅客行李箱被盗"),
+        (_offset(STATION, -200, 40), "drunk", "P2", "南广场醉酒旅客滋事"),
+    ]
+    for (lat, lon), kind, priority, text in calls:
+        create_incident(
+            actor=actor,
+            fields={
+                "lat": lat,
+                "lon": lon,
+                "type": kind,
+                "priority": priority,
+                "description": text,
+            },
+            now=now,
+        )
+
+
 def load(*, password: str, now: datetime | None = None) -> list[DemoJointAccount]:
     """Create the joint-command demo (history once); return its accounts. Inside a transaction."""
     now = now or timezone.now()
@@ -474,5 +570,7 @@ def load(*, password: str, now: datetime | None = None) -> list[DemoJointAccount
     desk_people = [p for p in people if p.badge.startswith("JA")] + [
         p for p in account_people if p.badge == "JA1001"
     ]
+    _problem(orgs, users[0], now)
+    _live_incidents(now)
     _handovers(orgs["ws-railway"], desk_people, now)
     return accounts

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jingwu.incidents.models import Incident
 from jingwu.orgs.models import Organization, Person
 
 
@@ -473,3 +474,89 @@ class TrackPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.at:%H:%M:%S}"
+
+
+class ProblemStage(models.TextChoices):
+    """SARA: scanning → analysis → response → assessment, then closed."""
+
+    SCANNING = "scanning", _("扫描")
+    ANALYSIS = "analysis", _("分析")
+    RESPONSE = "response", _("应对")
+    ASSESSMENT = "assessment", _("评估")
+    CLOSED = "closed", _("已结")
+
+
+#: The lifecycle of a problem; it may go back from assessment to response.
+PROBLEM_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProblemStage.SCANNING: frozenset({ProblemStage.ANALYSIS, ProblemStage.CLOSED}),
+    ProblemStage.ANALYSIS: frozenset({ProblemStage.RESPONSE, ProblemStage.CLOSED}),
+    ProblemStage.RESPONSE: frozenset({ProblemStage.ASSESSMENT}),
+    ProblemStage.ASSESSMENT: frozenset({ProblemStage.RESPONSE, ProblemStage.CLOSED}),
+    ProblemStage.CLOSED: frozenset(),
+}
+
+
+class Problem(models.Model):
+    """A recurring problem (问题联治): incidents of one type at one place, owned by one
+    organization with co-owners, worked through SARA and assessed before against after."""
+
+    title = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("警情类型"), max_length=32)
+    lat = models.FloatField(_("中心纬度"))
+    lon = models.FloatField(_("中心经度"))
+    radius_m = models.PositiveIntegerField(_("范围（米）"), default=150)
+    stage = models.CharField(
+        _("阶段"), max_length=12, choices=ProblemStage.choices, default=ProblemStage.SCANNING
+    )
+    owner = models.ForeignKey(
+        Organization, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    co_owners = models.ManyToManyField(
+        Organization, verbose_name=_("协同单位"), related_name="+", blank=True
+    )
+    incidents = models.ManyToManyField(
+        Incident, verbose_name=_("相关警情"), related_name="problems", blank=True
+    )
+    analysis = models.TextField(_("原因分析"), blank=True)
+    response_started_at = models.DateTimeField(_("开始应对"), null=True, blank=True)
+    created_at = models.DateTimeField(_("发现时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("联治问题")
+        verbose_name_plural = _("联治问题")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProblemAction(models.Model):
+    """A response action of a problem: what, by which organization, by when, and when done."""
+
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="actions"
+    )
+    text = models.CharField(_("措施"), max_length=300)
+    owner = models.ForeignKey(
+        Organization, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(_("完成期限"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"))
+
+    class Meta:
+        verbose_name = _("应对措施")
+        verbose_name_plural = _("应对措施")
+        ordering = ["due_date", "id"]
+
+    def __str__(self) -> str:
+        return self.text

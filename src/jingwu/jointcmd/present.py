@@ -9,17 +9,21 @@ from datetime import datetime
 from typing import Any
 
 from jingwu.engine.patrol import Coverage
+from jingwu.engine.problems import Assessment
 from jingwu.jointcmd.models import (
     CheckIn,
     Handover,
     HandoverItem,
     JointArea,
     PatrolPlan,
+    Problem,
+    ProblemAction,
     RosterAssignment,
     RosterShift,
     SharingRule,
 )
 from jingwu.jointcmd.services.patrols import RunReport
+from jingwu.jointcmd.services.problems import Proposal
 from jingwu.jointcmd.services.rosters import OnPost, RosterIssue, RosterWeek
 
 
@@ -242,3 +246,59 @@ def coverage(c: Any) -> dict[str, Any]:
         "ratio": cov.ratio,
         "unscheduled_runs": c.unscheduled_runs,
     }
+
+
+def proposal(p: Proposal) -> dict[str, Any]:
+    c = p.cluster
+    return {
+        "kind": c.kind,
+        "kind_label": p.kind_label,
+        "count": c.count,
+        "incident_ids": list(c.member_ids),
+        "centre_incident_id": c.centre_id,
+        "lat": c.lat,
+        "lon": c.lon,
+        "spread_m": c.spread_m,
+        "first_at": _t(c.first_at),
+        "last_at": _t(c.last_at),
+        "organization_id": p.organization_id,
+    }
+
+
+def action(a: ProblemAction) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "text": a.text,
+        "owner": {"id": a.owner_id, "name": a.owner.name},
+        "due_date": a.due_date.isoformat(),
+        "done_at": _t(a.done_at),
+    }
+
+
+def problem(
+    p: Problem, *, incidents: list[Any] | None = None, assessment: Assessment | None = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": p.pk,
+        "title": p.title,
+        "kind": p.kind,
+        "stage": p.stage,
+        "stage_label": p.get_stage_display(),
+        "lat": p.lat,
+        "lon": p.lon,
+        "radius_m": p.radius_m,
+        "owner": {"id": p.owner_id, "code": p.owner.code, "name": p.owner.name},
+        "co_owners": [{"id": o.pk, "code": o.code, "name": o.name} for o in p.co_owners.all()],
+        "analysis": p.analysis,
+        "response_started_at": _t(p.response_started_at),
+        "created_at": _t(p.created_at),
+        "actions": [action(a) for a in p.actions.all()],
+    }
+    if incidents is not None:
+        out["incidents"] = [
+            {"id": i.pk, "number": i.number, "type": i.type, "received_at": _t(i.received_at)}
+            for i in incidents
+        ]
+    if assessment is not None or incidents is not None:
+        out["assessment"] = vars(assessment) if assessment is not None else None
+    return out

@@ -17,6 +17,13 @@ urlpatterns = [
         views.handover_action,
         name="jointcmd_handover_action",
     ),
+    path("jointcmd/problems/", views.problem_list, name="jointcmd_problems"),
+    path("jointcmd/problems/<int:problem_id>/", views.problem_page, name="jointcmd_problem"),
+    path(
+        "jointcmd/problems/<int:problem_id>/<str:action>/",
+        views.problem_action,
+        name="jointcmd_problem_action",
+    ),
     path("patrols/", views.patrol_list, name="patrols"),
     path("patrols/<int:plan_id>/", views.patrol_page, name="patrol"),
     path("patrols/<int:plan_id>/scan/", views.scan_page, name="patrol_scan"),

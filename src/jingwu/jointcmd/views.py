@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from jingwu.errors import DomainError, Invalid, NotFound
 from jingwu.jointcmd import present
-from jingwu.jointcmd.services import areas, handovers, patrols, rosters, sharing
+from jingwu.jointcmd.services import areas, handovers, patrols, problems, rosters, sharing
 from jingwu.jointcmd.services.access import staff_scope_ids
 from jingwu.jointcmd.services.rosters import LOCAL, Duty
 from jingwu.orgs.services import actor_for
@@ -392,3 +392,105 @@ def _patrol_labels() -> dict[str, str]:
         "checkpoint": _("巡逻点"),
         "radius": _("签到半径（米）"),
     }
+
+
+# ---------------------------------------------------------------- problems
+
+
+@login_required
+def problem_list(request: HttpRequest) -> HttpResponse:
+    """Registered problems and the clusters proposed as new ones; POST registers a proposal."""
+    actor = actor_for(request.user)
+    error = ""
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.get("incident_ids", "").split(",") if v.isdigit()]
+        try:
+            with transaction.atomic():
+                p = problems.create_problem(
+                    actor=actor,
+                    incident_ids=ids,
+                    title=request.POST.get("title", ""),
+                    owner_code=request.POST.get("owner", ""),
+                    co_owner_codes=[c for c in request.POST.getlist("co_owners") if c],
+                    now=timezone.now(),
+                )
+            return redirect(f"/jointcmd/problems/{p.pk}/")
+        except DomainError as exc:
+            error = str(exc.msg)
+    found = problems.detect(actor=actor, now=timezone.now(), rule=problems.clean_rule())
+    return render(
+        request,
+        "jointcmd/problems.html",
+        {
+            "problems": problems.list_problems(actor=actor),
+            "proposals": [present.proposal(p) for p in found[:30]],
+            "desks": handovers.desks_of(actor=actor),
+            "error": error,
+        },
+        status=422 if error else 200,
+    )
+
+
+def _problem_page(request: HttpRequest, p: Any, error: str = "") -> HttpResponse:
+    actor = actor_for(request.user)
+    return render(
+        request,
+        "jointcmd/problem.html",
+        {
+            "p": p,
+            "incidents": problems.problem_incidents(p),
+            "assessment": problems.assessment(actor=actor, problem=p, now=timezone.now()),
+            "next_stages": problems.next_stages(p),
+            "parties": [p.owner, *p.co_owners.all()],
+            "error": error,
+        },
+        status=422 if error else 200,
+    )
+
+
+@login_required
+def problem_page(request: HttpRequest, problem_id: int) -> HttpResponse:
+    """One problem: incidents, SARA stage, actions with due dates, before/after assessment."""
+    try:
+        p = problems.get_problem(actor=actor_for(request.user), problem_id=problem_id)
+    except NotFound:
+        return _not_found(request)
+    return _problem_page(request, p)
+
+
+@login_required
+@require_POST
+def problem_action(request: HttpRequest, problem_id: int, action: str) -> HttpResponse:
+    """Advance the stage, add an action, or mark one done."""
+    actor = actor_for(request.user)
+    try:
+        p = problems.get_problem(actor=actor, problem_id=problem_id)
+    except NotFound:
+        return _not_found(request)
+    now = timezone.now()
+    post = request.POST
+    try:
+        with transaction.atomic():
+            if action == "stage":
+                problems.advance(
+                    actor=actor, problem=p, to=post.get("to", ""), analysis=post.get("analysis", ""),
+                    now=now,
+                )  # fmt: skip
+            elif action == "action":
+                due = parse_date(post.get("due_date") or "")
+                if due is None:
+                    raise Invalid(_("请输入日期（YYYY-MM-DD）。"), loc=["due_date"])
+                problems.add_action(
+                    actor=actor, problem=p, text=post.get("text", ""),
+                    owner_code=post.get("owner", ""), due_date=due, now=now,
+                )  # fmt: skip
+            elif action == "done":
+                problems.complete_action(
+                    actor=actor, problem=p, action_id=_int(post.get("action_id"), "action_id"),
+                    now=now,
+                )  # fmt: skip
+            else:
+                return _not_found(request)
+    except DomainError as exc:
+        return _problem_page(request, p, str(exc.msg))
+    return redirect(f"/jointcmd/problems/{p.pk}/")

@@ -22,9 +22,11 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
+from shapely.geometry import Point, shape
 
 from jingwu import events
 from jingwu.audit import services as audit
+from jingwu.engine.geo import haversine_m
 from jingwu.errors import Conflict, Forbidden, Invalid, NotFound
 from jingwu.jointcmd.models import (
     Equipment,
@@ -42,6 +44,8 @@ from jingwu.orgs.models import POLICE_KINDS, Organization, OrgKind, Person
 from jingwu.orgs.services import Actor
 
 BATCH = 2000
+#: A place post's handover covers incidents this close to it.
+POST_RADIUS_M = 300.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,103 @@ def source(fn: Source) -> Source:
     """Register a source of handover items (apps above jointcmd may register theirs)."""
     SOURCES.append(fn)
     return fn
+
+
+def _near_post(post: Post, lat: float, lon: float) -> bool:
+    if post.geometry:
+        return bool(shape(post.geometry).contains(Point(lon, lat)))
+    return float(haversine_m(post.lat, post.lon, lat, lon)) <= POST_RADIUS_M
+
+
+@source
+def incident_items(desk: Desk) -> list[Draft]:
+    """Open incidents queued at the desk (or its police rooms); for a post, those on the post."""
+    from jingwu.incidents.models import OPEN_STATUSES, Incident, IncidentType, Priority, Status
+
+    rows = (
+        Incident.objects.filter(
+            Q(organization_id__in=desk.org_ids) | Q(room_organization_id__in=desk.org_ids),
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("priority", "received_at", "id")
+        .values_list("id", "type", "priority", "status", "address", "received_at", "lat", "lon")
+    )
+    types, statuses = dict(IncidentType.choices), dict(Status.choices)
+    priorities = dict(Priority.choices)
+    out = []
+    for pk, kind, priority, status, address, received_at, lat, lon in rows.iterator(
+        chunk_size=BATCH
+    ):
+        if desk.post is not None and not _near_post(desk.post, lat, lon):
+            continue
+        number = f"JQ{received_at.astimezone(LOCAL):%Y%m%d}-{pk:05d}"
+        label = f"{number} {types.get(kind, kind)} {priority}"
+        out.append(
+            Draft(
+                ItemKind.INCIDENT,
+                str(pk),
+                f"{label} {address}".strip(),
+                f"{statuses.get(status, status)} · {priorities.get(priority, priority)}",
+            )
+        )
+    return out
+
+
+@source
+def dispute_items(desk: Desk) -> list[Draft]:
+    """Dispute cases still open at the desk's workstation or police rooms (overdue first)."""
+    from jingwu.disputes.models import OPEN_STAGES, Case, Stage
+
+    if desk.post is not None:
+        return []
+    rows = (
+        Case.objects.filter(
+            Q(workstation_org_id__in=desk.org_ids) | Q(room_org_id__in=desk.org_ids),
+            stage__in=OPEN_STAGES,
+            merged_into__isnull=True,
+        )
+        .order_by("due_at", "id")
+        .values_list("id", "title", "stage", "due_at")
+    )
+    stages = dict(Stage.choices)
+    out = []
+    for pk, title, stage, due_at in rows:
+        status = str(stages.get(stage, stage))
+        if due_at is not None:
+            overdue = due_at < desk.now
+            status += " · " + (
+                _("已超期")
+                if overdue
+                else _("期限 %(d)s") % {"d": due_at.astimezone(LOCAL).strftime("%m-%d")}
+            )
+        out.append(Draft(ItemKind.DISPUTE, str(pk), title, status))
+    return out
+
+
+@source
+def unit_items(desk: Desk) -> list[Draft]:
+    """The desk's patrol units and their status; those out on a call are open items."""
+    from jingwu.units.models import Unit, UnitStatus
+
+    busy = {UnitStatus.DISPATCHED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE}
+    rows = (
+        Unit.objects.filter(
+            Q(workstation_id__in=desk.org_ids) | Q(organization_id__in=desk.org_ids),
+            is_active=True,
+        )
+        .order_by("tier_id", "code")
+        .values_list("id", "code", "name", "status", "current_incident_id")
+    )
+    labels = dict(UnitStatus.choices)
+    out = []
+    for pk, code, name, status, incident_id in rows:
+        label = f"{name}（{code}）"
+        if incident_id and status in busy:
+            label += _("，处置警情 %(id)s") % {"id": incident_id}
+        out.append(
+            Draft(ItemKind.UNIT, str(pk), label, str(labels.get(status, status)), status in busy)
+        )
+    return out
 
 
 @source
