@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from jingwu.counter.services import home as counter_home
 from jingwu.disputes.services import home as dispute_home
+from jingwu.incidents.services import home as incident_home
 from jingwu.orgs.models import Membership, Role
 from jingwu.orgs.services import Actor
 
@@ -51,6 +52,7 @@ def panels_for(actor: Actor) -> list[Panel]:
                 [(_("后台管理"), "/admin/"), (_("接口文档"), "/api/v1/docs")],
             )
         )
+    panels += [Panel(*p) for p in incident_home.panels_for(actor, now=timezone.now())]
     panels += [Panel(*p) for p in dispute_home.panels_for(actor, now=timezone.now())]
     panels += [Panel(*p) for p in counter_home.panels_for(actor, now=timezone.now())]
     if not actor.grants:
