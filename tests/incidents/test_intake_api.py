@@ -195,3 +195,11 @@ def test_an_integration_may_give_the_call_time(api: Any) -> None:
     future = (timezone.now() + timedelta(minutes=4)).isoformat()
     bad = api("platform_110").post("/api/v1/incidents", body(called_at=future))
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["called_at"]
+
+
+def test_errors_come_in_the_callers_language(api: Any) -> None:
+    r = api("duty_taihe", language="en").post("/api/v1/incidents", body(priority="P9", type="外星人"))
+    assert r.status_code == 422
+    msgs = [d["msg"] for d in r.json()["detail"]]
+    assert msgs[0].startswith("Unknown value “外星人”; choose from:")
+    assert msgs[1] == "The priority must be P1, P2, P3 or P4."

@@ -7,7 +7,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from jingwu.engine.dispatch import DispatchError, IncidentQuery, explain_ranking
+from jingwu.engine.dispatch import (
+    DEFAULT_TIER_RULES,
+    DispatchError,
+    IncidentQuery,
+    explain_ranking,
+)
 from jingwu.engine.roads import RoadError, route
 from jingwu.errors import Invalid
 from jingwu.incidents.models import Incident
@@ -40,10 +45,13 @@ def recommend(
     query = IncidentQuery(
         lat=incident.lat, lon=incident.lon, type=incident.type, priority=int(incident.priority[1])
     )
+    # A type configured here but unknown to the engine's rules is treated like "other".
+    rules = DEFAULT_TIER_RULES if incident.type in DEFAULT_TIER_RULES else None
     try:
         ranking = explain_ranking(
-            graph, query, snapshots, now=now, k=k, budget_s=BUDGET_S, required_skills=skills
-        )
+            graph, query, snapshots, now=now, k=k, budget_s=BUDGET_S, required_skills=skills,
+            allowed_tiers=None if rules else DEFAULT_TIER_RULES["other"],
+        )  # fmt: skip
     except (DispatchError, RoadError) as exc:
         raise Invalid(str(exc), loc=["type"]) from exc
     by_id = {s.id: s for s in snapshots}
