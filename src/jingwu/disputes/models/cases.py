@@ -1,9 +1,10 @@
-"""Disputes (矛盾纠纷): directors' groups and their leads, cases with parties, participants and a
-timeline, mediation sessions and agreements, joint meetings with their tasks, risk history.
+"""Cases and what hangs on them: the jurisdiction columns, parties, participants, the timeline
+with attachments, mediation sessions, agreements, risk history, stage deadlines.
 
-Every case and lead stores the areas its point falls in and the organizations owning them, so
-"police of the jurisdiction" is a plain column comparison (see ``services.access``).
-Personal data lives only in ``Party.id_number`` and ``Party.phone`` (and the free text).
+Every case (and lead) stores the areas its point falls in and the organizations owning them,
+so "police of the jurisdiction" is a plain column comparison (see ``services.access``).
+Personal data lives only in ``Party.id_number``, ``Party.phone`` and ``Party.address`` (and
+the free text).
 """
 
 from __future__ import annotations
@@ -12,140 +13,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.areas.models import Area
-from jingwu.orgs.models import Organization, Person
-
-
-class DisputeType(models.TextChoices):
-    NEIGHBOUR = "neighbour", _("邻里")
-    PROPERTY = "property", _("物业")
-    FAMILY = "family", _("婚姻家庭")
-    LABOUR = "labour", _("劳资")
-    MEDICAL = "medical", _("医患")
-    CAMPUS = "campus", _("校园")
-    CONSUMER = "consumer", _("消费")
-    LAND = "land", _("土地山林")
-    OTHER = "other", _("其他")
-
-
-class Stage(models.TextChoices):
-    REGISTERED = "registered", _("登记")
-    SCREENING = "screening", _("排查")
-    MEDIATING = "mediating", _("调处")
-    SETTLED = "settled", _("化解")
-    FOLLOW_UP = "follow_up", _("回访")
-    CLOSED = "closed", _("结案")
-    FAILED = "failed", _("调解不成")
-    REFERRED = "referred", _("移交")
-
-
-#: The lifecycle: 登记 → 排查 → 调处 → 化解 → 回访 → 结案, or 调处 → 调解不成 → 移交.
-#: A dispute found in screening may be settled there without a mediation (排查 → 化解).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Stage.REGISTERED: frozenset({Stage.SCREENING}),
-    Stage.SCREENING: frozenset({Stage.MEDIATING, Stage.SETTLED}),
-    Stage.MEDIATING: frozenset({Stage.SETTLED, Stage.FAILED}),
-    Stage.SETTLED: frozenset({Stage.FOLLOW_UP}),
-    Stage.FOLLOW_UP: frozenset({Stage.CLOSED}),
-    Stage.FAILED: frozenset({Stage.REFERRED}),
-    Stage.CLOSED: frozenset(),
-    Stage.REFERRED: frozenset(),
-}
-TERMINAL_STAGES = frozenset({Stage.CLOSED, Stage.REFERRED})
-OPEN_STAGES = frozenset(Stage.values) - TERMINAL_STAGES
-
-
-class Risk(models.TextChoices):
-    LOW = "low", _("低")
-    MEDIUM = "medium", _("中")
-    HIGH = "high", _("高")
-    ESCALATING = "escalating", _("可能激化")
-
-
-RISK_ORDER = [Risk.LOW, Risk.MEDIUM, Risk.HIGH, Risk.ESCALATING]
-
-
-class LeadSource(models.TextChoices):
-    JOINT_MEETING = "joint_meeting", _("联席会议")
-    GRID_PATROL = "grid_patrol", _("网格巡查")
-    RESIDENT = "resident", _("群众反映")
-    INCIDENT_110 = "incident_110", _("110 警情")
-    HOTLINE = "hotline", _("热线")
-    SCHOOL = "school", _("学校")
-    HOSPITAL = "hospital", _("医院")
-
-
-class LeadStatus(models.TextChoices):
-    OPEN = "open", _("待处理")
-    PROMOTED = "promoted", _("已立案")
-    MERGED = "merged", _("已并案")
-    DISMISSED = "dismissed", _("已排除")
-
-
-class ParticipantRole(models.TextChoices):
-    LEAD_MEDIATOR = "lead_mediator", _("主调解员")
-    CO_MEDIATOR = "co_mediator", _("协同调解员")
-    PARTY = "party", _("当事方")
-    OBSERVER = "observer", _("列席")
-    EXPERT = "expert", _("专业机构")
-
-
-MEDIATOR_ROLES = frozenset({ParticipantRole.LEAD_MEDIATOR, ParticipantRole.CO_MEDIATOR})
-
-
-class PartyKind(models.TextChoices):
-    PERSON = "person", _("个人")
-    ORGANIZATION = "organization", _("单位")
-
-
-class PartyRole(models.TextChoices):
-    APPLICANT = "applicant", _("申请人")
-    RESPONDENT = "respondent", _("被申请人")
-    THIRD_PARTY = "third_party", _("第三人")
-
-
-class EntryKind(models.TextChoices):
-    CONTACT = "contact", _("联系当事人")
-    SITE_INSPECTION = "site_inspection", _("现场勘查")
-    EXPERT_FINDING = "expert_finding", _("专业检测意见")
-    MEDIATION_SESSION = "mediation_session", _("调解会")
-    AGREEMENT = "agreement", _("调解协议")
-    FOLLOW_UP = "follow_up", _("回访")
-    NOTE = "note", _("工作记录")
-    # Written by the system, never posted directly.
-    STAGE = "stage", _("阶段变更")
-    PARTICIPANT = "participant", _("参与人变更")
-    MERGE = "merge", _("并案")
-    RISK = "risk", _("风险预警")
-
-
-USER_ENTRY_KINDS = frozenset(
-    {
-        EntryKind.CONTACT,
-        EntryKind.SITE_INSPECTION,
-        EntryKind.EXPERT_FINDING,
-        EntryKind.MEDIATION_SESSION,
-        EntryKind.AGREEMENT,
-        EntryKind.FOLLOW_UP,
-        EntryKind.NOTE,
-    }
+from jingwu.disputes.models.choices import (
+    DisputeType,
+    EntryKind,
+    LeadSource,
+    ParticipantRole,
+    PartyKind,
+    PartyRole,
+    Referral,
+    Risk,
+    Stage,
 )
-
-
-class Referral(models.TextChoices):
-    LITIGATION = "litigation", _("诉讼")
-    ARBITRATION = "arbitration", _("仲裁")
-    OTHER_BODY = "other_body", _("其他部门")
-
-
-class MeetingStatus(models.TextChoices):
-    SCHEDULED = "scheduled", _("已安排")
-    HELD = "held", _("已召开")
-    CANCELLED = "cancelled", _("已取消")
-
-
-class TaskStatus(models.TextChoices):
-    OPEN = "open", _("待办")
-    DONE = "done", _("已完成")
+from jingwu.orgs.models import Organization, Person
 
 
 class Jurisdiction(models.Model):
@@ -247,52 +126,6 @@ class Jurisdiction(models.Model):
         return {i for i in ids if i is not None}
 
 
-class DirectorsGroup(models.Model):
-    """A workstation's 双解主任群: the grid police chief and directors of partner organizations."""
-
-    workstation = models.OneToOneField(
-        Organization,
-        verbose_name=_("警务站"),
-        on_delete=models.PROTECT,
-        related_name="directors_group",
-    )
-    name = models.CharField(_("名称"), max_length=120)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("双解主任群")
-        verbose_name_plural = _("双解主任群")
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class GroupMember(models.Model):
-    """A person in a directors' group, for one of their organizations; ``is_lead`` runs it."""
-
-    group = models.ForeignKey(
-        DirectorsGroup, verbose_name=_("群"), on_delete=models.CASCADE, related_name="members"
-    )
-    person = models.ForeignKey(
-        Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="+"
-    )
-    organization = models.ForeignKey(
-        Organization, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
-    )
-    is_lead = models.BooleanField(_("牵头人"), default=False)
-
-    class Meta:
-        verbose_name = _("群成员")
-        verbose_name_plural = _("群成员")
-        constraints = [
-            models.UniqueConstraint(fields=["group", "person"], name="disputes_member_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.person} · {self.organization}"
-
-
 class Case(Jurisdiction):
     """A dispute case, from registration to closing or referral.
 
@@ -374,73 +207,6 @@ class Case(Jurisdiction):
         return f"JF-{self.created_at:%Y}-{self.pk:05d}"
 
 
-class Lead(Jurisdiction):
-    """A sign of a dispute posted to a directors' group, before it is a case."""
-
-    group = models.ForeignKey(
-        DirectorsGroup,
-        verbose_name=_("双解主任群"),
-        on_delete=models.PROTECT,
-        related_name="leads",
-    )
-    text = models.TextField(_("线索内容"))
-    address = models.CharField(_("地点"), max_length=200, blank=True)
-    address_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
-    lat = models.FloatField(_("纬度"))
-    lon = models.FloatField(_("经度"))
-    source = models.CharField(_("来源"), max_length=16, choices=LeadSource.choices)
-    status = models.CharField(
-        _("状态"),
-        max_length=16,
-        choices=LeadStatus.choices,
-        default=LeadStatus.OPEN,
-        db_index=True,
-    )
-    reporter = models.ForeignKey(
-        Person, verbose_name=_("报告人"), on_delete=models.PROTECT, related_name="+"
-    )
-    reporter_org = models.ForeignKey(
-        Organization, verbose_name=_("报告单位"), on_delete=models.PROTECT, related_name="+"
-    )
-    case = models.ForeignKey(
-        Case,
-        verbose_name=_("立案/并入案件"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="leads",
-    )
-    decided_by = models.ForeignKey(
-        Person,
-        verbose_name=_("处理人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
-    dismiss_reason = models.TextField(_("排除理由"), blank=True)
-    incident = models.ForeignKey(
-        "incidents.Incident",
-        verbose_name=_("关联警情"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    tokens = models.TextField(_("分词"), blank=True, editable=False)
-    created_at = models.DateTimeField(_("报告时间"), db_index=True)
-    updated_at = models.DateTimeField(_("更新时间"), db_index=True)
-
-    class Meta:
-        verbose_name = _("纠纷线索")
-        verbose_name_plural = _("纠纷线索")
-        ordering = ["-id"]
-
-    def __str__(self) -> str:
-        return self.text[:30]
-
-
 class Party(models.Model):
     """A party to a case (or a lead): a person with ID number and phone, or an organization."""
 
@@ -448,7 +214,7 @@ class Party(models.Model):
         Case, null=True, blank=True, on_delete=models.CASCADE, related_name="parties"
     )
     lead = models.ForeignKey(
-        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="parties"
+        "disputes.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="parties"
     )
     kind = models.CharField(
         _("类别"), max_length=16, choices=PartyKind.choices, default=PartyKind.PERSON
@@ -545,7 +311,7 @@ class Attachment(models.Model):
         TimelineEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
     lead = models.ForeignKey(
-        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+        "disputes.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
     name = models.CharField(_("文件名"), max_length=120)
     content_type = models.CharField(_("类型"), max_length=80)
@@ -612,97 +378,6 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} v{self.version}"
-
-
-class JointMeeting(models.Model):
-    """A workstation's joint meeting (联席会议) with attendees, agenda, minutes and tasks."""
-
-    workstation = models.ForeignKey(
-        Organization, verbose_name=_("警务站"), on_delete=models.PROTECT, related_name="+"
-    )
-    title = models.CharField(_("主题"), max_length=120)
-    scheduled_at = models.DateTimeField(_("时间"))
-    place = models.CharField(_("地点"), max_length=120, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
-    )
-    minutes = models.TextField(_("会议纪要"), blank=True)
-    created_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("创建时间"))
-
-    class Meta:
-        verbose_name = _("联席会议")
-        verbose_name_plural = _("联席会议")
-        ordering = ["-scheduled_at"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class MeetingAttendee(models.Model):
-    """A person invited to a joint meeting for an organization; ``present`` once it is held."""
-
-    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="attendees")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    present = models.BooleanField(_("出席"), null=True)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["meeting", "person"], name="disputes_attendee_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.person} · {self.organization}"
-
-
-class AgendaItem(models.Model):
-    """A case or lead on a meeting's agenda (shown only to those who may see it)."""
-
-    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="agenda")
-    case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    lead = models.ForeignKey(
-        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    note = models.CharField(_("议题"), max_length=200, blank=True)
-    position = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return self.note or f"{self.case_id or ''}{self.lead_id or ''}"
-
-
-class MeetingTask(models.Model):
-    """A decision of a joint meeting: a task with an owner and a due date, tracked to done."""
-
-    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="tasks")
-    text = models.CharField(_("决定事项"), max_length=300)
-    owner = models.ForeignKey(
-        Person, verbose_name=_("责任人"), on_delete=models.PROTECT, related_name="+"
-    )
-    owner_org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    due_on = models.DateField(_("完成期限"))
-    case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    status = models.CharField(
-        _("状态"), max_length=8, choices=TaskStatus.choices, default=TaskStatus.OPEN
-    )
-    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    done_note = models.CharField(_("完成情况"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("会议决定事项")
-        verbose_name_plural = _("会议决定事项")
-        ordering = ["due_on", "id"]
-
-    def __str__(self) -> str:
-        return self.text
 
 
 class StageLimit(models.Model):
