@@ -132,3 +132,26 @@ def test_the_problem_pages(persona) -> None:
     r = c.post(f"/jointcmd/problems/{p.pk}/stage/", {"to": "assessment"})
     assert r.status_code == 302
     assert _client(persona, "outsider").get(f"/jointcmd/problems/{p.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("user", "texts"),
+    [
+        ("duty_railway", ["福州火车站路地联勤区", "未结共享警情", "问题联治", "逾期措施"]),
+        ("railway_police", ["福州火车站路地联勤区", "待确认接班"]),
+        (
+            "forest_chief_guling",
+            ["鼓岭国家森林公园生态保护区", "今日森林火险：四级 高度危险", "办理中联办案件 1 件"],
+        ),
+        ("police_chief_guling", ["未结生态警情"]),
+    ],
+)
+def test_home_panels(persona, user, texts) -> None:
+    page = _client(persona, user).get("/").content.decode()
+    for text in texts:
+        assert text in page, text
+
+
+def test_the_outsider_home_has_no_joint_or_eco_panel(persona) -> None:
+    page = _client(persona, "outsider").get("/").content.decode()
+    assert "路地联勤区" not in page and "森林火险" not in page

@@ -293,3 +293,14 @@ def test_plans_are_need_to_know(api, plan, eco_plan) -> None:
     assert api("railway_police").get(f"/api/v1/patrols/{eco_plan.pk}").status_code == 404
     detail = api("duty_railway").get(f"/api/v1/patrols/{plan.pk}").json()
     assert "qr_token" not in str(detail)
+
+
+def test_the_geofence_refusal_is_in_english_when_asked(api, plan) -> None:
+    cp = plan.checkpoints.get(seq=1)
+    r = api("railway_police", language="en").post(
+        _url(plan), {"checkpoint_id": cp.pk, "lat": cp.lat + _north(120), "lon": cp.lon}
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"] == (
+        "You are 120 m from “北广场出站口”, outside its 50 m check-in radius."
+    )

@@ -56,7 +56,7 @@ def test_a_partner_force_sees_the_roster_but_may_not_change_it(api) -> None:
         f"{AREA}/shifts", {"post_id": post.pk, "starts_at": s.isoformat(), "ends_at": e.isoformat()}
     )
     assert r.status_code == 403
-    assert r.json()["detail"][0]["msg"] == "只有该单位的值班民警或指挥员可以执行此操作。"
+    assert r.json()["detail"][0]["msg"] == "只有该单位的值班民警、网格警长或指挥员可以执行此操作。"
 
 
 def test_the_outsider_does_not_know_the_area_exists(api) -> None:

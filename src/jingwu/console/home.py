@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 
 from jingwu.counter.services import home as counter_home
 from jingwu.disputes.services import home as dispute_home
+from jingwu.eco import services as eco_services
 from jingwu.incidents.services import home as incident_home
+from jingwu.jointcmd.services import home as jointcmd_home
 from jingwu.orgs.models import Membership, Role
 from jingwu.orgs.services import Actor
 
@@ -55,6 +57,8 @@ def panels_for(actor: Actor) -> list[Panel]:
     panels += [Panel(*p) for p in incident_home.panels_for(actor, now=timezone.now())]
     panels += [Panel(*p) for p in dispute_home.panels_for(actor, now=timezone.now())]
     panels += [Panel(*p) for p in counter_home.panels_for(actor, now=timezone.now())]
+    panels += [Panel(*p) for p in jointcmd_home.panels_for(actor, now=timezone.now())]
+    panels += [Panel(*p) for p in eco_services.home_panels(actor, now=timezone.now())]
     if not actor.grants:
         panels.append(Panel(_("尚无岗位"), [_("您的账号还没有加入任何单位，请联系管理员。")]))
     return panels

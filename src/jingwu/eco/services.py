@@ -414,3 +414,27 @@ def close_case(*, actor: Actor, case: EcoCase, text: str, now: datetime) -> EcoC
 def case_entries(case: EcoCase) -> list[EcoCaseEntry]:
     """The case's timeline, oldest first."""
     return list(case.entries.select_related("organization", "user__person").order_by("at", "id"))
+
+
+def home_panels(
+    actor: Actor, *, now: datetime
+) -> list[tuple[str, list[str], list[tuple[str, str]]]]:
+    """The home-page panel of each zone the actor serves: fire risk, open incidents, cases."""
+    out = []
+    today = timezone.localdate(now)
+    zones = list_zones(actor=actor)
+    risks = risks_for(zones, today)
+    for zone in zones[:3]:
+        cases = sum(1 for c in list_cases(actor=actor, zone=zone) if c.status == CaseStatus.OPEN)
+        out.append(
+            (
+                zone.name,
+                [
+                    _("今日森林火险：%(label)s") % {"label": risks[zone.pk].label},
+                    _("未结生态警情 %(n)d 起") % {"n": len(zone_incidents(actor=actor, zone=zone))},
+                    _("办理中联办案件 %(n)d 件") % {"n": cases},
+                ],
+                [(_("生态区"), f"/eco/?zone={zone.pk}")],
+            )
+        )
+    return out

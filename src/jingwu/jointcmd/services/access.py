@@ -15,8 +15,9 @@ from jingwu.errors import Forbidden
 from jingwu.orgs.models import Organization, Role
 from jingwu.orgs.services import Actor
 
-#: Roles that may run a joint area: write rosters, sharing rules, patrol plans.
-STAFF_ROLES = (Role.COMMANDER, Role.DUTY_OFFICER, Role.ADMIN)
+#: Roles that run a unit's joint work: rosters, sharing rules, patrol plans and their QR codes.
+#: A grid police chief leads the police side of his area (鼓岭's 警长 runs the eco patrols).
+STAFF_ROLES = (Role.COMMANDER, Role.DUTY_OFFICER, Role.GRID_POLICE_CHIEF, Role.ADMIN)
 
 
 def _children() -> dict[int, list[int]]:
@@ -61,7 +62,7 @@ def sees_any(actor: Actor, org_ids: Iterable[int]) -> bool:
 def require_staff(actor: Actor, org_id: int) -> None:
     """Raise Forbidden unless the actor is staff of ``org_id`` or of a unit above it."""
     if org_id not in staff_scope_ids(actor):
-        raise Forbidden(_("只有该单位的值班民警或指挥员可以执行此操作。"))
+        raise Forbidden(_("只有该单位的值班民警、网格警长或指挥员可以执行此操作。"))
 
 
 def descendants(org_id: int) -> frozenset[int]:

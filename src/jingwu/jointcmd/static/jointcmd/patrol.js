@@ -11,6 +11,10 @@
     r.checkins.forEach((c) => done.add(c.checkpoint_id));
     r.missed.forEach((m) => missed.add(m.id));
   });
+  // The view first: circles can only measure themselves on a map that has one.
+  const bounds = L.latLngBounds(plan.checkpoints.map((c) => [c.lat, c.lon]));
+  if (plan.route) bounds.extend(L.geoJSON(plan.route).getBounds());
+  map.fitBounds(bounds.pad(0.15));
   const layers = [];
   if (plan.route) {
     layers.push(L.geoJSON(plan.route, { style: { color: "#0b3d91", weight: 4, opacity: 0.7 } })
@@ -32,8 +36,6 @@
         .bindTooltip(`${labels.deviation} ${Math.round(d.max_distance_m)} m`).addTo(map);
     });
   });
-  const group = L.featureGroup(layers);
-  map.fitBounds(group.getBounds().pad(0.15));
   document.getElementById("patrol-map").dataset.ready = "1";
 
   const result = document.getElementById("checkin-result");
