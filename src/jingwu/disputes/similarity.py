@@ -77,7 +77,8 @@ def _haversine_many(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) 
     p1, p2 = math.radians(lat), np.radians(lats)
     dp, dl = p2 - p1, np.radians(lons - lon)
     a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * _EARTH_R * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    out: np.ndarray = 2 * _EARTH_R * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    return out
 
 
 def nearness(distance_m: float) -> float:
