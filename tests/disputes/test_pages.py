@@ -159,3 +159,18 @@ def test_the_admin_configures_groups_and_stage_deadlines_and_audits_it(demo: Non
     assert r.status_code == 302
     assert stage_days("screening") == 5 and StageLimit.objects.get(stage="screening").days == 5
     assert AuditEntry.objects.filter(object_type="disputes.stagelimit", action="create").exists()
+
+
+def test_an_overdue_case_is_listed_on_its_mediators_home_page(demo: None) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    noise = Case.objects.get(title="楼上夜间噪音纠纷")
+    Case.objects.filter(pk=noise.pk).update(due_at=timezone.now() - timedelta(days=2))
+    chief = _client("chief_chongxian").get("/").content.decode()
+    assert "我的超期纠纷案件" in chief and "【超期】" in chief and "楼上夜间噪音纠纷" in chief
+    listed = _client("chief_chongxian").get("/disputes/cases/?overdue=1").content.decode()
+    assert 'class="overdue"' in listed and ">楼上夜间噪音纠纷<" in listed
+    # The community director mediates other cases, not this one: not on her home page.
+    assert "楼上夜间噪音纠纷" not in _client("community_chongxian").get("/").content.decode()
