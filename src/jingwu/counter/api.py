@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema, Status
@@ -18,6 +17,7 @@ from ninja import Router, Schema, Status
 from jingwu.counter.models import Appointment, CaseStage, ServiceCase, Ticket, Window
 from jingwu.counter.services import booking, capacity, cases, catalogue, figures, queue
 from jingwu.counter.services.circle import service_circle
+from jingwu.counter.services.transactions import writing
 from jingwu.orgs.auth import BearerTokenAuth
 from jingwu.orgs.services import Actor, actor_for, mask_id, mask_tel
 
@@ -166,7 +166,7 @@ def _appointment(a: Appointment) -> dict[str, object]:
     summary="Book a slot with name, ID number and phone (no account needed)",
 )
 def create_appointment(request: HttpRequest, payload: AppointmentIn) -> Status[dict[str, object]]:
-    with transaction.atomic():
+    with writing():
         a = booking.book_slot(
             slot_id=payload.slot_id,
             service_code=payload.service,
@@ -190,7 +190,7 @@ class Last4In(Schema):
     summary="Cancel a booking with its code and the ID number's last 4 characters",
 )
 def cancel_appointment(request: HttpRequest, code: str, payload: Last4In) -> dict[str, object]:
-    with transaction.atomic():
+    with writing():
         a = booking.cancel_appointment(
             code=code, id_last4=payload.id_last4, now=timezone.now(), request=request
         )
@@ -212,7 +212,7 @@ def list_appointments(
     request: HttpRequest, workstation_id: int, date: date
 ) -> list[dict[str, object]]:
     actor = actor_for(request.user)
-    with transaction.atomic():
+    with writing():
         rows = booking.list_appointments(
             actor=actor, point_id=workstation_id, day=date, request=request
         )
@@ -263,7 +263,7 @@ def _ticket(t: Ticket) -> dict[str, object]:
     summary="Take a queue number, or check in with a booking (a priority ticket)",
 )
 def take_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, object]]:
-    with transaction.atomic():
+    with writing():
         t = queue.take_ticket(
             point_id=payload.workstation_id,
             service_code=payload.service,
@@ -282,7 +282,7 @@ def take_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, obj
     summary="Finish the current ticket and call the next (404 when nobody waits)",
 )
 def call_next(request: HttpRequest, window_id: int) -> dict[str, object]:
-    with transaction.atomic():
+    with writing():
         t = queue.call_next(
             window_id=window_id, actor=actor_for(request.user), now=timezone.now(), request=request
         )
@@ -291,7 +291,7 @@ def call_next(request: HttpRequest, window_id: int) -> dict[str, object]:
 
 def _window_action(request: HttpRequest, window_id: int, action: str) -> dict[str, object]:
     use_case = {"recall": queue.recall, "skip": queue.skip, "finish": queue.finish}[action]
-    with transaction.atomic():
+    with writing():
         t = use_case(
             window_id=window_id, actor=actor_for(request.user), now=timezone.now(), request=request
         )
@@ -329,7 +329,7 @@ class TransferIn(Schema):
     summary="Send the current ticket to another window of the hall",
 )
 def transfer(request: HttpRequest, window_id: int, payload: TransferIn) -> dict[str, object]:
-    with transaction.atomic():
+    with writing():
         t = queue.transfer(
             window_id=window_id,
             to_window_id=payload.to_window_id,
@@ -350,7 +350,7 @@ class WindowStatusIn(Schema):
 def window_status(
     request: HttpRequest, window_id: int, payload: WindowStatusIn
 ) -> dict[str, object]:
-    with transaction.atomic():
+    with writing():
         w = queue.set_window_status(
             window_id=window_id,
             status=payload.status,
@@ -417,7 +417,7 @@ def _case(c: ServiceCase, actor: Actor, due_state: str = "") -> dict[str, object
 )
 def accept_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, object]]:
     actor = actor_for(request.user)
-    with transaction.atomic():
+    with writing():
         c = cases.accept_case(
             window_id=payload.window_id,
             ticket_id=payload.ticket_id,
@@ -451,7 +451,7 @@ class StatusOut(Schema):
     summary="A citizen's case status by case number and the ID number's last 4 characters",
 )
 def case_status(request: HttpRequest, number: str = "", id_last4: str = "") -> dict[str, object]:
-    with transaction.atomic():
+    with writing():
         outcome = cases.lookup_case_status(
             number=number, id_last4=id_last4, now=timezone.now(), request=request
         )
@@ -478,7 +478,7 @@ def list_cases(
     workstation_id: int | None = None,
 ) -> list[dict[str, object]]:
     actor = actor_for(request.user)
-    with transaction.atomic():
+    with writing():
         rows = cases.list_cases(
             actor=actor, now=timezone.now(), point_id=workstation_id, due=due, mine=mine,
             request=request,
@@ -504,7 +504,7 @@ class CaseDetailOut(CaseOut):
 @router.get("/cases/{case_id}", response=CaseDetailOut, summary="One case with its timeline")
 def get_case(request: HttpRequest, case_id: int) -> dict[str, object]:
     actor = actor_for(request.user)
-    with transaction.atomic():
+    with writing():
         c = cases.get_case(case_id=case_id, actor=actor, now=timezone.now(), request=request)
     events = [
         {"at": e.at, "kind": e.kind, "from_stage": e.from_stage, "to_stage": e.to_stage,
@@ -527,7 +527,7 @@ class StageIn(Schema):
 )
 def move_case(request: HttpRequest, case_id: int, payload: StageIn) -> dict[str, object]:
     actor = actor_for(request.user)
-    with transaction.atomic():
+    with writing():
         c = cases.move_case(
             case_id=case_id, stage=payload.stage, reason=payload.reason, actor=actor,
             now=timezone.now(), request=request,
@@ -547,7 +547,7 @@ class CaseTransferIn(Schema):
 )
 def transfer_case(request: HttpRequest, case_id: int, payload: CaseTransferIn) -> dict[str, object]:
     actor = actor_for(request.user)
-    with transaction.atomic():
+    with writing():
         c = cases.transfer_case(
             case_id=case_id, to_person_id=payload.to_person_id, reason=payload.reason,
             actor=actor, now=timezone.now(), request=request,
@@ -654,7 +654,7 @@ def figures_xlsx(
     fig = figures.compute_figures(
         actor=actor, now=timezone.now(), point_id=workstation_id, start=start, end=end
     )
-    with transaction.atomic():
+    with writing():
         body = figures.export_workbook(fig, actor=actor, request=request)
     response = HttpResponse(
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,6 +30,7 @@ from jingwu.counter.services import (
     queue,
 )
 from jingwu.counter.services.circle import service_circle
+from jingwu.counter.services.transactions import writing
 from jingwu.errors import DomainError
 from jingwu.orgs.services import actor_for, mask_id
 
@@ -83,7 +83,7 @@ def book(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            with transaction.atomic():
+            with writing():
                 appointment = booking.book_slot(
                     slot_id=_int(chosen["slot_id"]) or 0,
                     service_code=chosen["service"],
@@ -140,7 +140,7 @@ def cancel(request: HttpRequest) -> HttpResponse:
     done = None
     if request.method == "POST":
         try:
-            with transaction.atomic():
+            with writing():
                 done = booking.cancel_appointment(
                     code=request.POST.get("code", ""),
                     id_last4=request.POST.get("id_last4", ""),
@@ -165,7 +165,7 @@ def status(request: HttpRequest) -> HttpResponse:
     code = 200
     if number or last4:
         try:
-            with transaction.atomic():
+            with writing():
                 outcome = cases.lookup_case_status(
                     number=number, id_last4=last4, now=timezone.now(), request=request
                 )
@@ -194,7 +194,7 @@ def kiosk(request: HttpRequest, point_id: int) -> HttpResponse:
     ticket = None
     if request.method == "POST":
         try:
-            with transaction.atomic():
+            with writing():
                 if request.POST.get("code"):
                     ticket = queue.check_in_with_code(
                         point_id=point_id,
@@ -312,7 +312,7 @@ def desk_page(request: HttpRequest) -> HttpResponse:
     window_id = _int(request.POST.get("window") or request.GET.get("window"))
     if request.method == "POST":
         try:
-            with transaction.atomic():
+            with writing():
                 messages.success(
                     request, _desk_action(request, request.POST.get("action", ""), window_id or 0)
                 )
@@ -324,7 +324,7 @@ def desk_page(request: HttpRequest) -> HttpResponse:
             return redirect(back)
         return redirect(f"/counter/desk/?window={window_id or ''}")
     try:
-        with transaction.atomic():
+        with writing():
             state = desk.desk(
                 actor=actor_for(request.user),
                 now=timezone.now(),
@@ -345,7 +345,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """Open cases near or past their due date, for the clerk and the workstation head."""
     due = request.GET.get("due", "near")
     try:
-        with transaction.atomic():
+        with writing():
             rows = cases.list_cases(
                 actor=actor_for(request.user),
                 now=timezone.now(),
@@ -362,7 +362,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_for(request.user)
     try:
-        with transaction.atomic():
+        with writing():
             case = cases.get_case(case_id=case_id, actor=actor, now=timezone.now(), request=request)
     except DomainError as exc:
         return render(request, "counter/message.html", {"message": exc.msg}, status=exc.status)
