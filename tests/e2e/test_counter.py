@@ -1,6 +1,6 @@
 """In a real browser: a citizen books a 居住证 slot on a phone; clerk_longtou checks the booking
 in and calls it (the waiting-room screen announces it), accepts the case and moves it to
-ready; the citizen's lookup then shows ready.
+ready; the citizen's lookup then shows ready; the clerk opens the 15-minute circle map.
 
 The server's clock is moved to 08:00 on the next working day (an offset, so it still runs):
 slots, check-in and due dates depend on the day, and the test must not depend on when it runs.
@@ -110,3 +110,10 @@ def test_book_check_in_call_accept_ready_and_look_up(
     assert citizen.locator("#stage").inner_text() == "已办结待领取"
     citizen.screenshot(path=str(SHOTS / "counter-status-phone.png"), full_page=True)
     citizen.context.close()
+
+    # The 15-minute service circle on the map: grids coloured, circles drawn, shares stated.
+    page.goto(page.base_url + "/counter/circle/")
+    page.wait_for_selector("#circle-map[data-ready='1']")
+    assert page.locator("#circle-map path.leaflet-interactive").count() >= 60 + 5
+    assert "个网格在步行15分钟内" in page.locator("#circle-summary").inner_text()
+    page.screenshot(path=str(SHOTS / "counter-circle.png"))

@@ -2,7 +2,8 @@
 (function () {
   const el = document.getElementById("circle-map");
   const labels = JSON.parse(el.dataset.labels);
-  const map = L.map(el, { preferCanvas: true });
+  // A view first: renderers need map bounds before the first layer is added.
+  const map = L.map(el).setView([26.12, 119.33], 11);
   fetch("/api/v1/counter/service-circle?layer=true", { credentials: "same-origin" })
     .then((r) => r.json())
     .then((data) => {
@@ -14,7 +15,7 @@
           style: { color: "#555", weight: 1, fillOpacity: 0.35, fillColor: g.covered ? "#2e7d32" : "#c62828" },
         }).bindPopup(`${g.name}<br>${g.walk_minutes === null ? "&gt; 15" : g.walk_minutes} ${labels.minutes} → ${g.nearest}`).addTo(grids);
       });
-      const circles = L.geoJSON(data.layer, { style: { color: "#0b3d91", weight: 2, fillOpacity: 0.1 } })
+      const circles = L.geoJSON(data.layer, { style: { color: "#0b3d91", weight: 1, fillOpacity: 0.3 } })
         .bindPopup((l) => l.feature.properties.name);
       grids.addTo(map);
       circles.addTo(map);
