@@ -197,8 +197,16 @@ def test_an_integration_may_give_the_call_time(api: Any) -> None:
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["called_at"]
 
 
+def test_chinese_labels_are_accepted_whatever_the_callers_language(api: Any) -> None:
+    r = api("duty_taihe", language="en").post("/api/v1/incidents", body(type="盗窃"))
+    assert r.status_code == 201 and r.json()["type"] == "theft"
+    assert r.json()["type_label"] == "theft"
+
+
 def test_errors_come_in_the_callers_language(api: Any) -> None:
-    r = api("duty_taihe", language="en").post("/api/v1/incidents", body(priority="P9", type="外星人"))
+    r = api("duty_taihe", language="en").post(
+        "/api/v1/incidents", body(priority="P9", type="外星人")
+    )
     assert r.status_code == 422
     msgs = [d["msg"] for d in r.json()["detail"]]
     assert msgs[0].startswith("Unknown value “外星人”; choose from:")
