@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from jingwu.errors import Invalid
@@ -43,7 +44,9 @@ def response_targets() -> dict[str, int]:
 
 def _choice(value: object, choices: type, aliases: dict[str, str], field: str) -> str:
     text = str(value or "").strip()
-    by_label = {str(label): code for code, label in choices.choices}
+    by_label = {str(label): code for code, label in choices.choices}  # the caller's language
+    with translation.override(None):  # and the Chinese labels, whatever the caller's language
+        by_label.update({str(label): code for code, label in choices.choices})
     code = text if text in choices.values else by_label.get(text) or aliases.get(text)
     if code is None:
         code = text.lower() if text.lower() in choices.values else None
