@@ -94,9 +94,9 @@ TEMPLATES = [
 def _database() -> dict[str, object]:
     url = os.environ.get("JINGWU_DATABASE_URL", "")
     if url:
-        db: dict[str, object] = dict(
-            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-        )
+        # No persistent connections: under ASGI each request runs in its own thread, and a kept
+        # connection per finished thread exhausts PostgreSQL's max_connections.
+        db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
         if db["ENGINE"] == "django.db.backends.sqlite3":
             db["OPTIONS"] = _sqlite_options()
         return db
