@@ -47,7 +47,7 @@ SEARCHES = 1_000
 SLOTS = 20
 # At most this many requests are in the server at once: under ASGI each in-flight request holds
 # its own database connection, and PostgreSQL's default max_connections (100) is shared with
-# everything else on the machine.
+# everything else on the machine (other test databases, other benchmarks).
 CONNECTIONS = 50
 DUPLICATE_SHARE = 0.05
 SERVICES = ["travel_endorsement", "residence_permit", "id_card_renewal", "address_change"]
@@ -303,17 +303,7 @@ def sqlite_backend(workdir: Path) -> dict[str, Any]:
     return run_backend("SQLite (file, WAL, synchronous=FULL)", env, rows, workdir)
 
 
-# Under ASGI every in-flight request runs in its own thread with its own connection; with the
-# shipped CONN_MAX_AGE=60 those connections outlive their threads and a burst exhausts
-# PostgreSQL's max_connections ("too many clients" -> 500). Closing at the end of each request
-# (CONN_MAX_AGE=0, or a pool) is the fix proposed to the foundation; the bench runs with it
-# unless --shipped-pg-settings is given.
-PG_SETTINGS = """from jingwu.settings import *  # noqa: F403
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-"""
-
-
-def postgres_backend(workdir: Path, shipped: bool) -> dict[str, Any] | None:
+def postgres_backend(workdir: Path) -> dict[str, Any] | None:
     import psycopg
 
     try:
@@ -327,12 +317,6 @@ def postgres_backend(workdir: Path, shipped: bool) -> dict[str, Any] | None:
         admin.execute(f"CREATE DATABASE {PG_NAME}")
     env = {**os.environ, "JINGWU_ENV": "dev", "JINGWU_DATA_DIR": str(workdir / "pg"),
            "JINGWU_DATABASE_URL": url}  # fmt: skip
-    label = "PostgreSQL (shipped settings, CONN_MAX_AGE=60)"
-    if not shipped:
-        (workdir / "bench_counter_pg_settings.py").write_text(PG_SETTINGS)
-        env["PYTHONPATH"] = str(workdir)
-        env["DJANGO_SETTINGS_MODULE"] = "bench_counter_pg_settings"
-        label = "PostgreSQL (CONN_MAX_AGE=0)"
 
     def rows(ids: list[int]) -> tuple[list[Any], int]:
         with psycopg.connect(url) as con:
@@ -340,7 +324,7 @@ def postgres_backend(workdir: Path, shipped: bool) -> dict[str, Any] | None:
             return found, con.execute(DOUBLE_SQL).fetchone()[0]
 
     try:
-        return run_backend(label, env, rows, workdir)
+        return run_backend("PostgreSQL", env, rows, workdir)
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
@@ -350,11 +334,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--postgres-only", action="store_true")
-    parser.add_argument(
-        "--shipped-pg-settings",
-        action="store_true",
-        help="serve PostgreSQL with the shipped CONN_MAX_AGE=60 (shows the connection leak)",
-    )
     args = parser.parse_args()
     print(
         f"bench.counter: {ATTEMPTS} booking attempts ({DUPLICATE_SHARE:.0%} second tries by the "
@@ -366,10 +345,7 @@ def main() -> int:
     try:
         if not args.postgres_only:
             results.append(sqlite_backend(workdir))
-        if (
-            not args.sqlite_only
-            and (pg := postgres_backend(workdir, args.shipped_pg_settings)) is not None
-        ):
+        if not args.sqlite_only and (pg := postgres_backend(workdir)) is not None:
             results.append(pg)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

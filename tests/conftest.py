@@ -109,3 +109,14 @@ def api(demo: None) -> Callable[..., Api]:
         return Api(r.json()["token"], language=language)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in Chinese: a request in English must not leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
