@@ -26,11 +26,9 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _login_failed(
     sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
 ) -> None:
-    entry_user = None
     audit.record(
         action="login_failed",
         component="orgs",
-        user=entry_user,
         object_type="user",
         object_id=str(credentials.get("username", ""))[:64],
         outcome="failed",
