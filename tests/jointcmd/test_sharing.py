@@ -178,3 +178,39 @@ def test_a_new_rule_takes_effect_and_only_staff_may_make_one(api) -> None:
     rules = api("railway_police").get("/api/v1/jointcmd/sharing-rules").json()
     assert {r["name"] for r in rules} == {"火车站片区警情共享（铁路公安）"}
     assert Incident.objects.filter(pk=inc["id"]).exists()
+
+
+def test_a_changed_rule_takes_effect_at_once_and_an_unchanged_one_is_not_reparsed(
+    api, monkeypatch
+) -> None:
+    from jingwu.jointcmd.services import sharing
+
+    rule = SharingRule.objects.get(name="火车站片区警情共享（站区保安）")
+    security = "福州火车站站区保安队（示意）"
+    names = lambda inc: {s["name"] for s in inc["shared_with"]}  # noqa: E731
+    assert security in names(_call(api, "duty_railway", STATION))
+    compiled = []
+    real = sharing._compile
+    monkeypatch.setattr(sharing, "_compile", lambda pk, src: compiled.append(pk) or real(pk, src))
+    assert security in names(_call(api, "duty_railway", STATION))
+    assert rule.pk not in compiled  # cached: the polygon was not parsed again
+    # Moved away by a bulk update (no save signal): the next incident sees the new area.
+    far = {
+        "type": "Polygon",
+        "coordinates": [[[119.0, 25.0], [119.01, 25.0], [119.01, 25.01], [119.0, 25.0]]],
+    }
+    SharingRule.objects.filter(pk=rule.pk).update(geometry=far)
+    assert security not in names(_call(api, "duty_railway", STATION))
+    assert compiled.count(rule.pk) == 1
+    # Narrowed by a save: takes effect at once too.
+    SharingRule.objects.filter(pk=rule.pk).update(geometry=rule.geometry)
+    rule.refresh_from_db()
+    rule.priorities = ["P1"]
+    rule.save()
+    assert security not in names(_call(api, "duty_railway", STATION, priority="P3"))
+    assert security in names(_call(api, "duty_railway", STATION, priority="P1"))
+    # Deactivated: shares nothing new, and its compiled form is dropped.
+    r = api("duty_railway").post(f"/api/v1/jointcmd/sharing-rules/{rule.pk}/deactivate", {})
+    assert r.status_code == 200, r.content
+    assert rule.pk not in sharing._compiled
+    assert security not in names(_call(api, "duty_railway", STATION, priority="P1"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from jingwu.incidents.models import Incident
+from jingwu.jointcmd.models import SharingRule
 from jingwu.jointcmd.services import sharing
 
 
@@ -19,3 +20,11 @@ def share_by_rules(
     # Inside the intake's transaction: the shares commit (and are announced) with the incident.
     if created and not raw:
         sharing.apply_rules(incident=instance, now=timezone.now())
+
+
+@receiver(post_save, sender=SharingRule, dispatch_uid="jointcmd.forget_saved_rule")
+@receiver(post_delete, sender=SharingRule, dispatch_uid="jointcmd.forget_deleted_rule")
+def forget_changed_rule(sender: Any, instance: SharingRule, **kwargs: Any) -> None:
+    # The compiled polygon is also checked against the stored text on every use; this just
+    # frees it at once.
+    sharing.forget_rule(instance.pk)

@@ -10,12 +10,17 @@ rules look only at where, what and how urgent, not at who took the call.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
+from shapely import prepare
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 
 from jingwu.audit import services as audit
 from jingwu.engine.jurisdiction import GeometryError, parse_geometry
@@ -124,6 +129,7 @@ def deactivate_rule(*, actor: Actor, rule_id: int) -> SharingRule:
     if rule is None:
         raise NotFound(_("共享规则不存在。"))
     SharingRule.objects.filter(pk=rule.pk).update(is_active=False)
+    forget_rule(rule.pk)
     audit.record(
         action="update",
         component="jointcmd",
@@ -136,13 +142,68 @@ def deactivate_rule(*, actor: Actor, rule_id: int) -> SharingRule:
     return rule
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """A rule ready to test: its prepared polygon and its types and priorities as sets."""
+
+    source: tuple[str, str, str]  # geometry, types, priorities as stored: the cache key
+    geometry: BaseGeometry
+    types: frozenset[str]
+    priorities: frozenset[str]
+
+
+# Rule id -> compiled rule. An entry is used only while the stored text it was built from is
+# unchanged (compared on every use), so an edit by any path (API, admin, ``update()``, another
+# process) takes effect on the next incident; saves and deletes also drop the entry at once.
+_compiled: dict[int, _Compiled] = {}
+
+
+def _source(rule: SharingRule) -> tuple[str, str, str]:
+    """The rule's matching fields as stored text (annotated by ``apply_rules``, else dumped)."""
+    stored = getattr(rule, "_src_geometry", None)
+    if stored is not None:
+        return (stored, rule._src_types, rule._src_priorities)  # type: ignore[attr-defined]
+    return (
+        json.dumps(rule.geometry, sort_keys=True),
+        json.dumps(rule.incident_types, sort_keys=True),
+        json.dumps(rule.priorities, sort_keys=True),
+    )
+
+
+def _compile(rule_id: int, source: tuple[str, str, str]) -> _Compiled:
+    geometry = shape(json.loads(source[0]))
+    prepare(geometry)
+    return _Compiled(
+        source=source,
+        geometry=geometry,
+        types=frozenset(json.loads(source[1]) or ()),
+        priorities=frozenset(json.loads(source[2]) or ()),
+    )
+
+
+def compiled_rule(rule: SharingRule) -> _Compiled:
+    """The rule's compiled form, from the cache while its stored fields are unchanged."""
+    source = _source(rule)
+    entry = _compiled.get(rule.pk)
+    if entry is None or entry.source != source:
+        entry = _compile(rule.pk, source)
+        _compiled[rule.pk] = entry
+    return entry
+
+
+def forget_rule(rule_id: int) -> None:
+    """Drop a rule's compiled form (on save, delete or deactivation)."""
+    _compiled.pop(rule_id, None)
+
+
 def rule_matches(rule: SharingRule, incident: Incident) -> bool:
     """True when the incident is inside the rule's area and of its types and priorities."""
-    if rule.incident_types and incident.type not in rule.incident_types:
+    c = compiled_rule(rule)
+    if c.types and incident.type not in c.types:
         return False
-    if rule.priorities and incident.priority not in rule.priorities:
+    if c.priorities and incident.priority not in c.priorities:
         return False
-    return bool(shape(rule.geometry).contains(Point(incident.lon, incident.lat)))
+    return bool(c.geometry.contains(Point(incident.lon, incident.lat)))
 
 
 def share(
@@ -191,7 +252,21 @@ def share(
 def apply_rules(*, incident: Incident, now: datetime) -> list[int]:
     """Share a new incident by every active rule it matches; return the organizations added."""
     added = []
-    rules = SharingRule.objects.filter(is_active=True).prefetch_related("partners")
+    # The JSON fields come as stored text, not decoded: a cached rule is only compared.
+    rules = list(
+        SharingRule.objects.filter(is_active=True)
+        .only("id", "name")
+        .annotate(
+            _src_geometry=Cast("geometry", TextField()),
+            _src_types=Cast("incident_types", TextField()),
+            _src_priorities=Cast("priorities", TextField()),
+        )
+        .prefetch_related("partners")
+        .order_by("id")
+    )
+    active = {r.pk for r in rules}
+    for stale in [k for k in _compiled if k not in active]:
+        forget_rule(stale)
     for rule in rules:
         if not rule_matches(rule, incident):
             continue
