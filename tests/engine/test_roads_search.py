@@ -87,6 +87,8 @@ def test_pruned_and_whole_graph_searches_agree(
     for node in rng.choice(small_grid.n_nodes, size=20, replace=False).tolist():
         target = snap(small_grid, *at_node(small_grid, node, "car"), mode="car")
         for budget in (30.0, 90.0, 400.0):
+            bounded_module.drop_tiles(small_grid)  # no cached tile: the per-point cut-out
+            monkeypatch.setattr(bounded_module, "TILE_MAX_SHARE", 0.0)
             monkeypatch.setattr(bounded_module, "SUBGRAPH_MAX_SHARE", 1.0)
             pruned, _ = search(small_grid, target, budget)
             monkeypatch.setattr(bounded_module, "SUBGRAPH_MAX_SHARE", 0.0)

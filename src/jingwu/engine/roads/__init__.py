@@ -4,7 +4,7 @@ Pure computation (numpy, scipy, shapely, pyosmium for reading files); no Django.
 surface is re-exported here so callers write ``from jingwu.engine.roads import snap``.
 """
 
-from .bounded import TimeField, search, travel_times_to
+from .bounded import TileStats, TimeField, prepare_tiles, search, travel_times_to
 from .build import ImportSummary, ModeSummary, Progress, WaySet, build_graph
 from .generate import GeneratedWays, generate_demo_network, generate_grid_network, grid_ways
 from .graph import (
@@ -47,6 +47,7 @@ __all__ = [
     "RoadGraph",
     "Snap",
     "Snaps",
+    "TileStats",
     "TimeField",
     "TooFarFromRoad",
     "WayProfile",
@@ -60,6 +61,7 @@ __all__ = [
     "isochrone",
     "load_osm",
     "parse_maxspeed",
+    "prepare_tiles",
     "profile_of",
     "route",
     "search",

@@ -10,6 +10,13 @@ it cheap on a large graph:
   small share of the graph, the search runs on that subgraph only (a few contiguous index
   ranges, thanks to the spatial node order); otherwise on the whole graph, whose virtual-node
   slots are written under a lock.
+- **Cached tiles.** Cutting that subgraph out costs more than the search it saves on a small
+  budget, so it is done once per *tile*: a square of grid cells, with the induced subgraph of
+  every node in the tile's cells or within the reach margin around them. Any point in the tile
+  finds every node it can reach within the budget in that subgraph, so the search on it gives
+  the very same times as the whole graph (tests hold it to that), at a cost independent of the
+  whole graph's size. Tiles are built on first use and kept in a per-graph cache bounded in
+  bytes (least recently used out first).
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from __future__ import annotations
 import bisect
 import math
 import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +34,20 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .graph import F64, I64, ModeCSR, RoadGraph
+from .graph import F64, I64, M_PER_DEG, ModeCSR, RoadGraph
 from .snapping import DEFAULT_MAX_SNAP_M, Snap, Snaps, snap, times_to_ends
 
 SUBGRAPH_MAX_SHARE = 0.15
 """Above this share of the nodes, searching the whole graph is cheaper than cutting it out."""
+
+TILE_MAX_SHARE = 0.15
+"""A tile's subgraph holds at most this share of the nodes; otherwise no tile is cached."""
+
+TILE_SIDE_MARGINS = 3
+"""A tile is this many reach margins wide (in cells): larger tiles, fewer copies of a node."""
+
+TILE_CACHE_BYTES = 64 * 2**20
+"""Bytes of tile subgraphs cached per graph; the least recently used go first."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +224,11 @@ def search(
     sources = target_offsets(target, direction)
     limit = math.inf if budget_s is None else float(budget_s)
     if not predecessors and math.isfinite(limit):
+        tile = _tile(graph, csr, target, limit, direction)
+        if tile is not None:
+            local = _search_tile(tile, sources, limit)
+            field = TimeField(graph, target, limit, direction, ranges=tile.ranges, local=local)
+            return field, None
         ranges = _prune(graph, target, limit)
         if ranges is not None:
             local = _search_sub(graph, csr, ranges, sources, limit)
@@ -215,10 +238,15 @@ def search(
     return TimeField(graph, target, limit, direction, dense=dense), pred
 
 
+def _reach_m(graph: RoadGraph, mode: str, limit: float) -> float:
+    """How far (straight line, metres) a node reachable within ``limit`` can lie, at most."""
+    vmax = graph.vmax_mps.get(mode, math.inf)
+    return limit * vmax * 1.01 + 50.0  # margin for the local projection's scale error
+
+
 def _prune(graph: RoadGraph, target: Snap, limit: float) -> _Ranges | None:
     """The node ranges that can matter within ``limit``, or None to search the whole graph."""
-    vmax = graph.vmax_mps.get(target.mode, math.inf)
-    radius = limit * vmax * 1.01 + 50.0  # margin for the local projection's scale error
+    radius = _reach_m(graph, target.mode, limit)
     if not math.isfinite(radius):
         return None
     x, y = graph.grid.project(target.lat, target.lon)
@@ -231,6 +259,184 @@ def _prune(graph: RoadGraph, target: Snap, limit: float) -> _Ranges | None:
     return _Ranges(starts, ends, offsets)
 
 
+_TileKey = tuple[str, str, int, int, int]
+
+
+@dataclass(frozen=True)
+class _Tile:
+    """A cached subgraph: rows ``0..n-1`` the nodes of ``ranges``, ``n`` a sink for every edge
+    leaving them, ``n + 1`` the virtual node whose two slots (the last two entries) each
+    search writes under ``lock``. ``starts``/``ends``/``offsets`` are ``ranges`` as lists."""
+
+    ranges: _Ranges
+    mat: csr_matrix
+    lock: threading.Lock
+    starts: list[int]
+    ends: list[int]
+    offsets: list[int]
+    nbytes: int
+
+    def local(self, node: int) -> int:
+        """The local row of a global node; the sink when it lies outside the tile."""
+        k = bisect.bisect_right(self.starts, node) - 1
+        if k >= 0 and node < self.ends[k]:
+            return node - self.starts[k] + self.offsets[k]
+        return self.offsets[-1]
+
+
+class _TileCache:
+    """Tiles of one graph by (mode, direction, margin in cells, tile x, tile y), LRU in bytes."""
+
+    def __init__(self) -> None:
+        self.tiles: OrderedDict[_TileKey, _Tile] = OrderedDict()
+        self.nbytes = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: _TileKey) -> _Tile | None:
+        with self.lock:
+            tile = self.tiles.get(key)
+            if tile is not None:
+                self.tiles.move_to_end(key)
+            return tile
+
+    def put(self, key: _TileKey, tile: _Tile) -> _Tile:
+        with self.lock:
+            old = self.tiles.get(key)
+            if old is not None:  # built twice by two threads at once: keep the first
+                return old
+            self.tiles[key] = tile
+            self.nbytes += tile.nbytes
+            while self.nbytes > TILE_CACHE_BYTES and len(self.tiles) > 1:
+                _, gone = self.tiles.popitem(last=False)
+                self.nbytes -= gone.nbytes
+            return tile
+
+
+def _tile_shape(graph: RoadGraph, mode: str, limit: float) -> tuple[int, int] | None:
+    """(margin, side) in cells of the tiles for searches within ``limit``; None: no tiles."""
+    reach = _reach_m(graph, mode, limit)
+    if not math.isfinite(reach):
+        return None
+    margin = max(1, math.ceil(reach / graph.grid.cell_m))
+    return margin, TILE_SIDE_MARGINS * margin
+
+
+def _tile(
+    graph: RoadGraph, csr: ModeCSR, target: Snap, limit: float, direction: str
+) -> _Tile | None:
+    """The cached tile around ``target`` for searches within ``limit``; None when too large.
+
+    The tile's cells ``c0 .. c0 + side - 1`` (each axis) grow by ``margin`` cells on each side,
+    ``margin = ceil(reach / cell)``; ``ranges_near`` of any point in those cells with that
+    reach stays inside, so the subgraph holds every node the search can reach.
+    """
+    shape = _tile_shape(graph, target.mode, limit)
+    if shape is None:
+        return None
+    margin, side = shape
+    g = graph.grid
+    x = (target.lon - g.lon0) * g.kx
+    y = (target.lat - g.lat0) * M_PER_DEG
+    cx = min(max(int((x - g.x0) // g.cell_m), 0), g.nx - 1)
+    cy = min(max(int((y - g.y0) // g.cell_m), 0), g.ny - 1)
+    key = (target.mode, direction, margin, cx // side, cy // side)
+    cache: _TileCache = graph.cached("tiles", _TileCache)
+    tile = cache.get(key)
+    if tile is not None:
+        return tile
+    return _build_tile(graph, csr, key)
+
+
+def _build_tile(graph: RoadGraph, csr: ModeCSR, key: _TileKey) -> _Tile | None:
+    """Cut out and cache the tile ``key``; None (remembered) when it is too large to pay."""
+    too_big: dict[_TileKey, int] = graph.cached("tiles:too_big", dict)  # key -> its nodes
+    if too_big.get(key, 0) > TILE_MAX_SHARE * graph.n_nodes:
+        return None
+    _, _, margin, tx, ty = key
+    side = TILE_SIDE_MARGINS * margin
+    g = graph.grid
+    x0 = max(tx * side - margin, 0)
+    x1 = min(tx * side + side - 1 + margin, g.nx - 1)
+    y0 = max(ty * side - margin, 0)
+    y1 = min(ty * side + side - 1 + margin, g.ny - 1)
+    rows = np.arange(y0, y1 + 1, dtype=np.int64) * g.nx
+    starts, ends = g.cell_start[rows + x0], g.cell_start[rows + x1 + 1]
+    keep = ends > starts
+    starts, ends = starts[keep], ends[keep]
+    sizes = ends - starts
+    if sizes.sum() > TILE_MAX_SHARE * graph.n_nodes:
+        too_big[key] = int(sizes.sum())
+        return None
+    offsets = np.zeros(sizes.size + 1, np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    ranges = _Ranges(starts, ends, offsets)
+    mat = _sub_matrix(graph, csr, ranges, ((0, math.inf), (0, math.inf)))
+    nbytes = mat.data.nbytes + mat.indices.nbytes + mat.indptr.nbytes + 3 * starts.nbytes
+    tile = _Tile(
+        ranges, mat, threading.Lock(), starts.tolist(), ends.tolist(), offsets.tolist(), nbytes
+    )
+    cache: _TileCache = graph.cached("tiles", _TileCache)
+    return cache.put(key, tile)
+
+
+@dataclass(frozen=True)
+class TileStats:
+    """What ``prepare_tiles`` built: tiles, their bytes, seconds (0 tiles: the graph is small
+    enough that a search runs on the whole graph or its per-point cut-out)."""
+
+    tiles: int
+    nbytes: int
+    seconds: float
+
+
+def prepare_tiles(
+    graph: RoadGraph, mode: str, budget_s: float, *, direction: str = "to"
+) -> TileStats:
+    """Build every search tile of ``mode`` for ``budget_s`` now rather than on first use.
+
+    A service calls this once after loading a graph, for the budgets it uses, so that no
+    incident pays for cutting out a tile (a millisecond or so). The result of a search is the
+    same either way; tiles beyond the cache's byte limit are built and dropped again.
+    """
+    start = time.perf_counter()
+    shape = _tile_shape(graph, mode, float(budget_s))
+    if shape is None or mode not in graph.rev:
+        return TileStats(0, 0, 0.0)
+    margin, side = shape
+    csr = (graph.rev if direction == "to" else graph.fwd)[mode]
+    g = graph.grid
+    built = nbytes = 0
+    for ty in range(-(-g.ny // side)):
+        for tx in range(-(-g.nx // side)):
+            tile = _build_tile(graph, csr, (mode, direction, margin, tx, ty))
+            if tile is not None:
+                built += 1
+                nbytes += tile.nbytes
+    return TileStats(built, nbytes, time.perf_counter() - start)
+
+
+def drop_tiles(graph: RoadGraph) -> None:
+    """Forget the cached search tiles of ``graph`` (they are rebuilt on next use)."""
+    with graph._lock:
+        graph._cache.pop("tiles", None)
+        graph._cache.pop("tiles:too_big", None)
+
+
+def _search_tile(
+    tile: _Tile, sources: tuple[tuple[int, float], tuple[int, float]], limit: float
+) -> F64:
+    (na, oa), (nb, ob) = sources
+    la, lb = tile.local(na), tile.local(nb)
+    mat = tile.mat
+    n_sub = tile.offsets[-1]
+    with tile.lock:  # the virtual node's two slots are shared by every search of this tile
+        mat.indices[-2], mat.indices[-1] = la, lb
+        mat.data[-2], mat.data[-1] = oa, ob
+        dist = dijkstra(mat, directed=True, indices=n_sub + 1, limit=limit)
+    out: F64 = dist[:n_sub]
+    return out
+
+
 def _search_sub(
     graph: RoadGraph,
     csr: ModeCSR,
@@ -239,6 +445,21 @@ def _search_sub(
     limit: float,
 ) -> F64:
     """Dijkstra on the rows in ``ranges`` only; edges leaving them go to a sink node."""
+    mat = _sub_matrix(graph, csr, ranges, sources)
+    n_sub = int(ranges.offsets[-1])
+    dist = dijkstra(mat, directed=True, indices=n_sub + 1, limit=limit)
+    out: F64 = dist[:n_sub]
+    return out
+
+
+def _sub_matrix(
+    graph: RoadGraph,
+    csr: ModeCSR,
+    ranges: _Ranges,
+    sources: tuple[tuple[int, float], tuple[int, float]],
+) -> csr_matrix:
+    """The rows in ``ranges`` as a matrix; edges leaving them go to a sink node (row ``n``),
+    the virtual node (row ``n + 1``) has the two ``sources`` edges."""
     n_sub = int(ranges.offsets[-1])
     sizes = ranges.ends - ranges.starts
     nodes = np.arange(n_sub) + np.repeat(ranges.starts - ranges.offsets[:-1], sizes)
@@ -260,10 +481,7 @@ def _search_sub(
         local_idx = lookup[idx]
         lookup[nodes] = -1
     local_idx[local_idx < 0] = n_sub  # outside the ranges: the sink
-    mat = csr_matrix((data, local_idx, indptr), shape=(n_sub + 2, n_sub + 2))
-    dist = dijkstra(mat, directed=True, indices=n_sub + 1, limit=limit)
-    out: F64 = dist[:n_sub]
-    return out
+    return csr_matrix((data, local_idx, indptr), shape=(n_sub + 2, n_sub + 2))
 
 
 _TWO = np.zeros(2, np.int32)

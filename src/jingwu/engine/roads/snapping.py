@@ -20,6 +20,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from .graph import (
+    EARTH_RADIUS_M,
     F64,
     I64,
     M_PER_DEG,
@@ -138,11 +139,16 @@ def snap(
     lat, lon = _checked_point(lat, lon)
     _check_inside(graph, lat, lon, max_distance_m)
     index = _index(graph, mode)
-    px, py = graph.grid.project(lat, lon)
-    seg, t = _nearest_one(index, float(px), float(py))
+    g = graph.grid
+    seg, t = _nearest_one(index, (lon - g.lon0) * g.kx, (lat - g.lat0) * M_PER_DEG)
     a, b = int(index.a[seg]), int(index.b[seg])
-    la, lb, oa, ob = graph.lat[a], graph.lat[b], graph.lon[a], graph.lon[b]
-    slat, slon = float(la + t * (lb - la)), float(oa + t * (ob - oa))
+    la, lb, oa, ob = (
+        float(graph.lat[a]),
+        float(graph.lat[b]),
+        float(graph.lon[a]),
+        float(graph.lon[b]),
+    )
+    slat, slon = la + t * (lb - la), oa + t * (ob - oa)
     forward = int(index.e_ab[seg]) >= 0
     found = Snap(
         mode=mode,
@@ -153,7 +159,7 @@ def snap(
         t=t,
         w_ab=float(index.w_ab[seg]),
         w_ba=float(index.w_ba[seg]),
-        distance_m=float(haversine_m(lat, lon, slat, slon)),
+        distance_m=_haversine_one(lat, lon, slat, slon),
         lat=slat,
         lon=slon,
     )
@@ -225,8 +231,23 @@ def _inside(graph: RoadGraph, lat: Any, lon: Any, margin_m: float) -> Any:
         )
 
 
+def _haversine_one(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """``haversine_m`` for one pair of points, without numpy's per-call cost."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(h, 1.0)))
+
+
 def _check_inside(graph: RoadGraph, lat: float, lon: float, margin_m: float) -> None:
-    if not _inside(graph, lat, lon, margin_m):
+    min_lat, min_lon, max_lat, max_lon = graph.bounds
+    margin = min(margin_m, 5_000.0)
+    dlat = margin / M_PER_DEG
+    dlon = margin / (M_PER_DEG * math.cos(math.radians(graph.grid.lat0)))
+    inside = min_lat - dlat <= lat <= max_lat + dlat and min_lon - dlon <= lon <= max_lon + dlon
+    if not inside:
         raise OutsideGraph(f"坐标 ({lat:.6f}, {lon:.6f}) 不在路网“{graph.name}”的范围内")
 
 
