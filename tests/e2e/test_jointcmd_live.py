@@ -109,3 +109,60 @@ def test_the_roster_board_flags_the_empty_shift_and_the_handover_is_acknowledged
     chief.wait_for_selector("#ack-state")
     assert "张伟" in chief.inner_text("#ack-state")
     assert chief.locator("#acknowledge").count() == 0
+
+
+PICK_TARGET = """([number, org]) => {
+  const opt = [...document.querySelectorAll('#give-task select[name=target] option')]
+    .find((o) => o.textContent.includes(number) && o.textContent.includes(org));
+  return opt ? opt.value : null;
+}"""
+
+
+def test_a_task_given_by_the_desk_is_accepted_live_by_the_railway_police(
+    browser: Any, asgi_url: str
+) -> None:
+    police = open_as(browser, asgi_url, "railway_police", "/jointcmd/")
+    police.wait_for_selector("#live-status[data-live='1']")
+    police.wait_for_selector("#tasks[data-ready='1']")
+
+    duty = open_as(browser, asgi_url, "duty_railway", "/jointcmd/")
+    duty.wait_for_selector("#live-status[data-live='1']")
+    status, incident = duty.evaluate(CREATE, [STATION[0], STATION[1], "theft", "P2"])
+    assert status == 201, incident
+    # The new incident becomes a task target on the desk's panel without a reload.
+    target = duty.wait_for_function(
+        PICK_TARGET, arg=[incident["number"], "铁路公安"], timeout=10_000
+    ).json_value()
+    duty.select_option("#give-task select[name=target]", value=target)
+    duty.fill("#give-task input[name=text]", "封控南广场出口")
+    duty.click("#give-task button[type=submit]")
+    duty.locator("#task-list li.task[data-status='given']", has_text="封控南广场出口").wait_for()
+
+    # The desk watches the incident's timeline on the live console.
+    desk = open_as(browser, asgi_url, "duty_railway", "/console/")
+    desk.wait_for_selector("#console[data-ready='1']")
+    desk.click(f"#queue li[data-id='{incident['id']}']")
+    desk.wait_for_function(
+        "(document.getElementById('timeline') || {}).textContent?.includes('下达联勤任务')"
+    )
+
+    # The railway police see the task arrive live and accept it.
+    row = police.locator("#task-list li.task[data-status='given']", has_text="封控南广场出口")
+    row.wait_for(timeout=10_000)
+    assert incident["number"] in row.inner_text()
+    row.locator("button.accept-task").click()
+    police.locator(
+        "#task-list li.task[data-status='accepted']", has_text="封控南广场出口"
+    ).wait_for()
+
+    # The acceptance reaches the desk live: on its timeline and on its task panel.
+    desk.wait_for_function(
+        "document.getElementById('timeline').textContent.includes('接受联勤任务：封控南广场出口')",
+        timeout=10_000,
+    )
+    duty.locator("#task-list li.task[data-status='accepted']", has_text="封控南广场出口").wait_for(
+        timeout=10_000
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    police.screenshot(path=str(SHOTS / "jointcmd-tasks.png"))
+    assert police.js_errors == [] and duty.js_errors == [] and desk.js_errors == []

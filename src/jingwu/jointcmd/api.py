@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from jingwu.jointcmd import present
+from jingwu.jointcmd.api_tasks import router as tasks_router
 from jingwu.jointcmd.services import (
     areas,
     handovers,
@@ -26,6 +27,7 @@ from jingwu.orgs.services import actor_for
 
 router = Router(tags=["joint command"])
 patrols_router = Router(tags=["patrols"])
+router.add_router("", tasks_router)  # tasks to partner forces: /incidents/{id}/tasks, /tasks/…
 
 
 def _aware(t: datetime | None) -> datetime | None:

@@ -48,6 +48,7 @@ from jingwu.jointcmd.models import (
 from jingwu.jointcmd.services import handovers, patrols
 from jingwu.jointcmd.services.rosters import LOCAL, week_bounds, week_start
 from jingwu.orgs.models import Membership, Organization, OrgKind, Person, Role
+from jingwu.units.models import ON_CALL, Shift, Unit, UnitStatus
 
 AREA_CODE = "jc-railway"
 STATION = (26.113, 119.317)  # the joint command centre's post (approximate)
@@ -98,6 +99,12 @@ PATROL_CHECKPOINTS = [
     ("站前路口", 150, 520),
     ("地铁站出入口", -120, 330),
     ("南广场", -260, 20),
+]
+#: Units of the railway police (a partner force sends its own to shared incidents):
+#: (code, name, tier, mode, metres north, metres east).
+PARTNER_UNITS = [
+    ("TLGA-F1", "铁路公安站区步巡组", 2, "foot", 90, -30),
+    ("TLGA-F2", "铁路公安出站口巡逻组", 2, "foot", 230, -50),
 ]
 HANDOVER_NOTES = [
     "北广场出租车揽客纠纷反复，已与站区管理办约定周三联合整治。",
@@ -241,6 +248,39 @@ def _rules(area: JointArea, orgs: dict[str, Organization], now: datetime) -> Non
             },
         )
         rule.partners.set(partners)
+
+
+def _partner_units(org: Organization, desk: Organization, now: datetime) -> None:
+    """The railway police's own units, on shift and free (units on a call keep their state)."""
+    for code, name, tier, mode, n, e in PARTNER_UNITS:
+        lat, lon = _offset(STATION, n, e)
+        unit = Unit.objects.filter(code=code).first()
+        defaults: dict[str, object] = {
+            "name": name, "tier_id": tier, "mode": mode, "workstation": desk,
+            "organization": org, "skills": ["巡逻", "处突"], "post_lat": lat, "post_lon": lon,
+            "is_active": True,
+        }  # fmt: skip
+        if unit is None or unit.status not in ON_CALL:
+            defaults.update(
+                status=UnitStatus.AVAILABLE, current_incident_id=None, status_changed_at=now,
+                last_lat=lat, last_lon=lon, last_accuracy_m=10.0, last_fix_at=now,
+            )  # fmt: skip
+        unit, _c = Unit.objects.update_or_create(code=code, defaults=defaults)
+        Shift.objects.filter(unit=unit, ends_at__gt=now).delete()
+        start = now - timedelta(hours=2)
+        Shift.objects.bulk_create(
+            [
+                Shift(
+                    unit=unit, starts_at=start, ends_at=start + timedelta(hours=12), note="演示班次"
+                ),
+                Shift(
+                    unit=unit,
+                    starts_at=start + timedelta(hours=12),
+                    ends_at=start + timedelta(hours=24),
+                    note="演示班次",
+                ),
+            ]
+        )
 
 
 def _posts(area: JointArea) -> list[tuple[Post, list[tuple[int, int]]]]:
@@ -544,6 +584,7 @@ def load(*, password: str, now: datetime | None = None) -> list[DemoJointAccount
     _rules(area, orgs, now)
     posts = _posts(area)
     _equipment(orgs["ws-railway"], EQUIPMENT)
+    _partner_units(orgs["railway-police-fuzhou"], orgs["ws-railway"], now)
     if not created:
         return accounts
     account_people = list(Person.objects.filter(badge__in=[a[4] for a in ACCOUNTS]))

@@ -560,3 +560,65 @@ class ProblemAction(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class TaskStatus(models.TextChoices):
+    GIVEN = "given", _("待接受")
+    ACCEPTED = "accepted", _("已接受")
+    DECLINED = "declined", _("已拒绝")
+    DONE = "done", _("已完成")
+
+
+class IncidentTask(models.Model):
+    """A task the incident's desk gives a partner force on a shared incident (联勤任务).
+
+    given → accepted → done, or given → declined (with a reason). Each step is a conditional
+    update on the status it starts from, so two people answering at once cannot both succeed.
+    """
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("警情"), on_delete=models.CASCADE, related_name="joint_tasks"
+    )
+    from_org = models.ForeignKey(
+        Organization, verbose_name=_("下达单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("承办单位"),
+        on_delete=models.PROTECT,
+        related_name="joint_tasks",
+    )
+    text = models.CharField(_("任务"), max_length=200)
+    due_at = models.DateTimeField(_("完成期限"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.GIVEN
+    )
+    answer = models.CharField(_("答复"), max_length=500, blank=True)
+    given_at = models.DateTimeField(_("下达时间"))
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("下达人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("联勤任务")
+        verbose_name_plural = _("联勤任务")
+        ordering = ["-given_at", "-id"]
+        indexes = [models.Index(fields=["to_org", "status"], name="jc_task_to_status")]
+
+    def __str__(self) -> str:
+        return self.text

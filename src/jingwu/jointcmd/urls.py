@@ -8,6 +8,17 @@ urlpatterns = [
     path("jointcmd/", views.console, name="jointcmd_console"),
     path("jointcmd/console/incidents/", views.console_incidents, name="jointcmd_incidents"),
     path("jointcmd/console/posts/", views.console_posts, name="jointcmd_posts"),
+    path("jointcmd/console/tasks/", views.console_tasks, name="jointcmd_tasks"),
+    path(
+        "jointcmd/console/tasks/<str:action>/",
+        views.console_task_action,
+        name="jointcmd_task_give",
+    ),
+    path(
+        "jointcmd/console/tasks/<int:task_id>/<str:action>/",
+        views.console_task_action,
+        name="jointcmd_task_action",
+    ),
     path("jointcmd/roster/", views.roster_board, name="jointcmd_roster"),
     path("jointcmd/roster/<str:action>/", views.roster_action, name="jointcmd_roster_action"),
     path("jointcmd/handovers/", views.handover_list, name="jointcmd_handovers"),

@@ -18,8 +18,10 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from jingwu.errors import DomainError, Invalid, NotFound
+from jingwu.incidents import services as incidents
 from jingwu.jointcmd import present
-from jingwu.jointcmd.services import areas, handovers, patrols, problems, rosters, sharing
+from jingwu.jointcmd.models import TaskStatus
+from jingwu.jointcmd.services import areas, handovers, patrols, problems, rosters, sharing, tasks
 from jingwu.jointcmd.services.access import staff_scope_ids
 from jingwu.jointcmd.services.rosters import LOCAL, Duty
 from jingwu.orgs.services import actor_for
@@ -96,6 +98,91 @@ def console_posts(request: HttpRequest) -> HttpResponse:
             "waiting": handovers.due_for_acknowledgement(actor=actor, now=now),
         },
     )
+
+
+def _render_tasks(
+    request: HttpRequest, errors: dict[str, str] | None = None, status: int = 200
+) -> HttpResponse:
+    actor = actor_for(request.user)
+    now = timezone.now()
+    shared = sharing.shared_incidents(actor=actor)
+    return render(
+        request,
+        "jointcmd/_tasks.html",
+        {
+            "tasks": [
+                tasks.task_dict(t, actor=actor, now=now) for t in tasks.list_tasks(actor=actor)[:50]
+            ],
+            # The desk gives tasks on its incidents, to each force one is shared with.
+            "targets": [
+                (i, s.organization)
+                for i in shared
+                if incidents.may_act(actor, i)
+                for s in i.shares.all()
+            ],
+            # A partner force sends its own free units to incidents shared with it.
+            "partner_incidents": [i for i in shared if not incidents.may_act(actor, i)],
+            "own_units": tasks.own_free_units(actor=actor, now=now) if shared else [],
+            "errors": errors or {},
+        },
+        status=status,
+    )
+
+
+@login_required
+def console_tasks(request: HttpRequest) -> HttpResponse:
+    """Tasks to and from the caller's force, with the forms to give, answer and send."""
+    return _render_tasks(request)
+
+
+@login_required
+@require_POST
+def console_task_action(request: HttpRequest, action: str, task_id: int = 0) -> HttpResponse:
+    """Give a task, answer one, or send an own unit; the panel comes back re-rendered."""
+    actor, now, post = actor_for(request.user), timezone.now(), request.POST
+    answers = {"accept": TaskStatus.ACCEPTED, "decline": TaskStatus.DECLINED,
+               "complete": TaskStatus.DONE}  # fmt: skip
+    try:
+        with transaction.atomic():
+            if action == "give":
+                incident_id, _sep, org_id = (post.get("target") or "").partition(":")
+                tasks.give_task(
+                    actor=actor,
+                    incident_id=_int(incident_id, "to_organization_id"),
+                    to_org_id=_int(org_id, "to_organization_id"),
+                    text=post.get("text", ""),
+                    due_at=_local_dt(post.get("due_at"), "due_at"),
+                    now=now,
+                )
+            elif action == "send":
+                incident = incidents.get_incident(
+                    actor=actor,
+                    incident_id=_int(post.get("incident_id"), "incident_id"),
+                    for_update=True,
+                )
+                incidents.assign_unit(
+                    actor=actor, incident=incident, unit_id=_int(post.get("unit_id"), "unit_id"),
+                    now=now,
+                )  # fmt: skip
+            elif action in answers:
+                note = post.get("reason") or post.get("answer") or ""
+                tasks.answer_task(
+                    actor=actor, task_id=task_id, to=answers[action], note=note, now=now
+                )
+            else:
+                return _not_found(request)
+    except DomainError as exc:
+        return _render_tasks(request, _errors(exc), status=exc.status)
+    return _render_tasks(request)
+
+
+def _local_dt(raw: str | None, field: str) -> Any:
+    if not raw:
+        return None
+    parsed = parse_datetime(raw)
+    if parsed is None:
+        raise Invalid(_("时间格式不正确。"), loc=[field])
+    return parsed.replace(tzinfo=LOCAL) if parsed.tzinfo is None else parsed
 
 
 # ---------------------------------------------------------------- roster board

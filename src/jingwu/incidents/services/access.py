@@ -81,6 +81,24 @@ def require_act(actor: Actor, incident: Incident) -> None:
         raise Forbidden(_("只有受理警务站及其上级的民警可以处置此警情。"))
 
 
+def sending_orgs(actor: Actor, incident: Incident) -> frozenset[int] | None:
+    """Whose units the actor may send to the incident: None for its police (any unit they
+    see), else the actor's organizations it is shared with (a partner force sends its own).
+
+    Forbidden when neither: a partner may only send units to incidents shared with it.
+    """
+    if may_act(actor, incident):
+        return None
+    partner = frozenset(
+        IncidentShare.objects.filter(
+            incident=incident, organization_id__in=actor.organization_ids
+        ).values_list("organization_id", flat=True)
+    )
+    if not partner:
+        require_act(actor, incident)
+    return partner
+
+
 def incident_audiences(incident: Incident) -> list[str]:
     """The desk, its station and branch, the police room, and organizations it is shared with."""
     tree = org_tree()

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from jingwu.audit import services as audit
-from jingwu.errors import Conflict, Invalid, InvalidTransition, NotFound
+from jingwu.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound
 from jingwu.incidents.models import (
     ACTIVE_STATUSES,
     Assignment,
@@ -22,7 +22,7 @@ from jingwu.incidents.models import (
     Incident,
     Status,
 )
-from jingwu.incidents.services.access import publish_incident, require_act
+from jingwu.incidents.services.access import publish_incident, require_act, sending_orgs
 from jingwu.incidents.services.config import clean_disposition
 from jingwu.incidents.services.recommend import eta_for
 from jingwu.incidents.services.timeline import add_entry, duration_text
@@ -189,13 +189,19 @@ def assign_unit(
     now: datetime,
     eta_seconds: float | None = None,
 ) -> Assignment:
-    """Send a unit: claim it atomically (409 if it is on a call or off duty), then record it."""
-    require_act(actor, incident)
+    """Send a unit: claim it atomically (409 if it is on a call or off duty), then record it.
+
+    The incident's police send any unit they see; a partner force the incident is shared with
+    sends only its own units.
+    """
+    own = sending_orgs(actor, incident)
     if incident.status not in (Status.RECEIVED, *ACTIVE_STATUSES):
         raise InvalidTransition(
             _("警情当前为“%(a)s”，不能再派警。") % {"a": _label(incident.status)}, loc=["unit_id"]
         )
     unit = units.get_unit(actor=actor, unit_id=unit_id, loc=["unit_id"])
+    if own is not None and unit.organization_id not in own:
+        raise Forbidden(_("协作单位只能派出本单位的力量。"), loc=["unit_id"])
     if eta_seconds is None and unit.status in DISPATCHABLE:
         eta_seconds = eta_for(incident=incident, unit_id=unit.pk, now=now)
     unit = units.claim_unit(unit_id=unit.pk, incident_id=incident.pk, now=now)

@@ -6,6 +6,7 @@
   const list = document.getElementById("shared-incidents");
   const posts = document.getElementById("posts");
   const status = document.getElementById("live-status");
+  const tasks = document.getElementById("tasks");
   const map = L.map("jc-map", { zoomSnap: 0.25 });
   const areaLayer = L.geoJSON(area.geometry, { style: { color: "#0b3d91", weight: 2, fillOpacity: 0.04 } }).addTo(map);
   map.fitBounds(areaLayer.getBounds());
@@ -30,12 +31,22 @@
   document.body.addEventListener("htmx:afterSwap", (e) => {
     if (e.target === posts) drawPosts();
     if (e.target === list) drawIncidents();
+    if (e.target === tasks) tasks.dataset.ready = "1";
+  });
+  // A refused task form comes back with its message (4xx): show it in the panel.
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    if (e.detail.target === tasks && e.detail.xhr.status >= 400 && e.detail.xhr.status < 500) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
   });
   window.JingwuLive.listen(
     ["incident.created", "incident.updated"],
     () => htmx.trigger(list, "refresh"),
     status,
   );
+  // A new shared incident is a new task target (desk) or a place to send a unit (partner).
+  window.JingwuLive.listen(["jointcmd.task", "incident.created"], () => htmx.trigger(tasks, "refresh"));
   window.JingwuLive.listen(
     ["patrol.checkin", "handover.signed", "handover.acknowledged"],
     () => htmx.trigger(posts, "refresh"),
