@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..roads import MODES, RoadGraph, Snaps, snap_many
+from ..roads import MODES, RoadGraph, Snaps, TimeField, snap_many
 from .rules import AVAILABLE, DispatchError, UnitSnapshot
 
 _SNAP_COLUMNS = {
@@ -42,6 +42,8 @@ class UnitBoard:
         if len(self._row) != len(self.units):
             raise DispatchError("巡防力量编号重复", code="duplicate_unit")
         self._cols = _columns(self.units)
+        self._version = 0  # bumped on every change of a unit: memos of rules read it
+        self._memo: dict[Any, Any] = {}
         if snap_now:
             self._ensure_snapped(np.arange(len(self.units)))
 
@@ -50,6 +52,7 @@ class UnitBoard:
 
     def update(self, unit: UnitSnapshot) -> None:
         """Record a new position fix or status (adding the unit if new); re-snaps it alone."""
+        self._changed()
         row = self._row.get(unit.id)
         if row is None:
             row = len(self.units)
@@ -68,11 +71,32 @@ class UnitBoard:
         row = self._row.get(unit_id)
         if row is None:
             return
+        self._changed()
         keep = np.ones(len(self.units), bool)
         keep[row] = False
         self._cols = {name: col[keep] for name, col in self._cols.items()}
         del self.units[row]
         self._row = {u.id: i for i, u in enumerate(self.units)}
+
+    def _changed(self) -> None:
+        self._version += 1
+        self._memo.clear()
+
+    def memo(self, key: Any, build: Any) -> Any:
+        """A value derived from the units (eligibility for a rule set), until the next change."""
+        value = self._memo.get(key)
+        if value is None:
+            if len(self._memo) > 64:
+                self._memo.clear()
+            value = self._memo[key] = build()
+        return value
+
+    def _times_to(self, field: TimeField, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """``field.times_from`` for the snapped positions of ``rows``."""
+        c = self._cols
+        return field.times_from_ends(
+            c["a"][rows], c["b"][rows], c["t"][rows], c["to_a"][rows], c["to_b"][rows]
+        )
 
     def _write_row(self, i: int, u: UnitSnapshot) -> None:
         c = self._cols

@@ -104,8 +104,10 @@ def explain_ranking(
         raise DispatchError("巡防力量面板与路网不一致", code="board_graph_mismatch")
     allowed = _allowed_tiers(incident, allowed_tiers, tier_rules)
     point = _incident_point(incident)
-    eligible = _eligible(board, allowed, required_skills)
-    rows = np.flatnonzero(eligible)
+    eligible, rows = board.memo(
+        ("eligible", allowed, required_skills),
+        lambda: _eligible_rows(board, allowed, required_skills),
+    )
     ages = timestamp_of(now) - board._cols["fix_ts"][rows]
     # Without exclusions to explain, search half the budget first: when the k best are
     # already in, nobody beyond can beat them (their ETA exceeds the half budget).
@@ -114,10 +116,10 @@ def explain_ranking(
     for limit in limits:
         ev = _evaluate(board, rows, point, limit, detour_factor)
         _apply_staleness(ev, ages, stale_after_s)
-        if _settled(ev, limit, k):
+        if limit == budget_s or _settled(ev, limit, k):
             break
     order = _order(board, ev, budget_s, k, full=with_exclusions)
-    ranked = [_ranked(board, ev, j, r + 1, detour_factor) for r, j in enumerate(order[:k])]
+    ranked = _ranked_all(board, ev, order[:k], detour_factor)
     excluded: list[Excluded] = []
     if with_exclusions:
         explain = _Explain(incident, allowed, budget_s, required_skills, k)
@@ -157,6 +159,13 @@ def _eligible(
     return ok
 
 
+def _eligible_rows(
+    board: UnitBoard, allowed: frozenset[int], required: frozenset[str]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    eligible = _eligible(board, allowed, required)
+    return eligible, np.flatnonzero(eligible)
+
+
 def _evaluate(
     board: UnitBoard,
     rows: npt.NDArray[np.int64],
@@ -172,9 +181,10 @@ def _evaluate(
         eta=np.empty(0), stale=np.empty(0, bool), age=np.empty(0),
     )  # fmt: skip
     modes = c["mode"][rows]
+    counts = np.bincount(modes, minlength=len(MODES)).tolist()
     for m, mode in enumerate(MODES):
-        pos = np.flatnonzero(modes == m)
-        if pos.size:
+        if counts[m]:
+            pos = np.arange(n) if counts[m] == n else np.flatnonzero(modes == m)
             _mode_times(board, ev, pos, mode, point, budget_s, detour)
     return ev
 
@@ -206,7 +216,7 @@ def _mode_times(
     on_road, off_road = near[ok], near[~ok]
     if on_road.size:
         field, _ = search(graph, target, budget_s)
-        ev.raw_eta[on_road] = field.times_from(board._snaps(ev.rows[on_road]))
+        ev.raw_eta[on_road] = board._times_to(field, ev.rows[on_road])
     ev.off_road[off_road] = True
     _estimate(ev, off_road, mode, detour)
 
@@ -238,36 +248,62 @@ def _order(board: UnitBoard, ev: _Evaluation, budget_s: float, k: int, *, full: 
     if pos.size > 4 * k > 0:
         cut = np.partition(ev.eta[pos], k - 1)[k - 1]
         if full:
-            tail = sorted(pos[ev.eta[pos] > cut].tolist(), key=lambda j: _key(board, ev, j))
+            tail = _sorted(board, ev, pos[ev.eta[pos] > cut])
         pos = pos[ev.eta[pos] <= cut]
-    return sorted(pos.tolist(), key=lambda j: _key(board, ev, j)) + tail
+    return _sorted(board, ev, pos) + tail
 
 
-def _key(board: UnitBoard, ev: _Evaluation, j: int) -> tuple[Any, ...]:
-    i = int(ev.rows[j])
-    uid = board.units[i].id
-    id_key = (0, uid, "") if isinstance(uid, int) else (1, 0, str(uid))
-    return (float(ev.eta[j]), board.units[i].tier, float(ev.dist[j]), id_key)
+def _sorted(board: UnitBoard, ev: _Evaluation, pos: npt.NDArray[np.int64]) -> list[int]:
+    """``pos`` ordered by (ETA, tier, distance, unit id): the deterministic tie-break."""
+    keys = []
+    units = board.units
+    for j, i, eta, dist in zip(
+        pos.tolist(), ev.rows[pos].tolist(), ev.eta[pos].tolist(), ev.dist[pos].tolist(),
+        strict=True,
+    ):  # fmt: skip
+        uid = units[i].id
+        id_key = (0, uid, "") if isinstance(uid, int) else (1, 0, str(uid))
+        keys.append(((eta, units[i].tier, dist, id_key), j))
+    keys.sort(key=lambda kj: kj[0])
+    return [j for _, j in keys]
 
 
-def _ranked(board: UnitBoard, ev: _Evaluation, j: int, rank: int, detour: float) -> Ranked:
-    u = board.units[int(ev.rows[j])]
-    raw, eta, age, dist = (float(x[j]) for x in (ev.raw_eta, ev.eta, ev.age, ev.dist))
-    if ev.off_road[j]:
+def _ranked_all(board: UnitBoard, ev: _Evaluation, order: list[int], detour: float) -> list[Ranked]:
+    """The ``Ranked`` entries of ``order`` (positions in ``ev``), reading each column once."""
+    if not order:
+        return []
+    sel = np.array(order, np.int64)
+    cols = zip(
+        ev.rows[sel].tolist(), ev.raw_eta[sel].tolist(), ev.eta[sel].tolist(),
+        ev.age[sel].tolist(), ev.dist[sel].tolist(), ev.off_road[sel].tolist(),
+        ev.estimated[sel].tolist(), ev.stale[sel].tolist(), strict=True,
+    )  # fmt: skip
+    return [
+        _ranked(board, r, i, raw, eta, age, dist, off, est, stale, detour)
+        for r, (i, raw, eta, age, dist, off, est, stale) in enumerate(cols, start=1)
+    ]
+
+
+def _ranked(
+    board: UnitBoard, rank: int, i: int, raw: float, eta: float, age: float, dist: float,
+    off_road: bool, estimated: bool, stale: bool, detour: float,
+) -> Ranked:  # fmt: skip
+    u = board.units[i]
+    if off_road:
         first = f"位置距道路超过 {board.max_snap_m:.0f} 米，按直线×{detour:g} 估算约 {duration_text(raw)}"
-    elif ev.estimated[j]:
+    elif estimated:
         first = f"估算约 {duration_text(raw)}（路网未覆盖，按直线×{detour:g}）"
     else:
         first = f"{MODE_VERBS.get(u.mode, '用时')}约 {duration_text(raw)}"
     reasons = [first, f"直线距离 {distance_text(dist)}", tier_label(u.tier)]
-    if ev.stale[j]:
+    if stale:
         reasons.append(
             f"定位已过时 {duration_text(age)}，预计时间已放宽 {duration_text(eta - raw)}"
         )
     return Ranked(
         rank=rank, unit_id=u.id, unit_name=u.name, tier=u.tier, mode=u.mode,
-        eta_seconds=round(eta, 1), distance_m=round(dist, 1), estimated=bool(ev.estimated[j]),
-        stale=bool(ev.stale[j]), fix_age_s=round(age, 1), reasons=tuple(reasons),
+        eta_seconds=round(eta, 1), distance_m=round(dist, 1), estimated=estimated,
+        stale=stale, fix_age_s=round(age, 1), reasons=tuple(reasons),
     )  # fmt: skip
 
 

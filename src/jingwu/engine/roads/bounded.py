@@ -102,10 +102,18 @@ class TimeField:
             out: F64 = self._dense[nodes]
             return out
         assert self._ranges is not None and self._local is not None
-        local, inside = self._ranges.local(nodes)
-        if self._local.size == 0:
+        r = self._ranges
+        k = np.searchsorted(r.starts, nodes, side="right") - 1
+        if self._local.size == 0 or k.size == 0:
             return np.full(nodes.shape, np.inf)
-        return np.where(inside, self._local[np.clip(local, 0, self._local.size - 1)], np.inf)
+        k[k < 0] = 0  # before the first range: nodes < starts[0] fails the test below
+        local = nodes - r.starts[k]
+        inside = (local >= 0) & (nodes < r.ends[k])
+        local += r.offsets[k]
+        local[~inside] = 0
+        times: F64 = self._local[local]
+        times[~inside] = np.inf
+        return times
 
     def time_at_node(self, node: int) -> float:
         """Time of one node, in O(1) (a bisect over a handful of index ranges at most)."""
@@ -132,20 +140,24 @@ class TimeField:
 
         Only meaningful for a field toward the target (``direction == "to"``).
         """
+        return self.times_from_ends(s.a, s.b, s.t, s.to_a, s.to_b)
+
+    def times_from_ends(self, a: I64, b: I64, t: F64, to_a: F64, to_b: F64) -> F64:
+        """``times_from`` given the snaps' segment ends, fractions and times to the ends."""
         p = self.target
-        n = s.a.size
-        ends = self.times_at_nodes(np.concatenate([s.a, s.b]))
-        best = np.minimum(s.to_a + ends[:n], s.to_b + ends[n:])
-        same = (s.a == p.a) & (s.b == p.b)
+        n = a.size
+        ends = self.times_at_nodes(np.concatenate([a, b]))
+        best = np.minimum(to_a + ends[:n], to_b + ends[n:])
+        same = (a == p.a) & (b == p.b)
         if same.any():  # on the target's own segment: maybe straight there, no node between
-            ahead = same & (s.t <= p.t)
-            behind = same & (s.t >= p.t)
+            ahead = same & (t <= p.t)
+            behind = same & (t >= p.t)
             if math.isfinite(p.w_ab):
-                best = np.minimum(best, np.where(ahead, (p.t - s.t) * p.w_ab, np.inf))
+                best = np.minimum(best, np.where(ahead, (p.t - t) * p.w_ab, np.inf))
             if math.isfinite(p.w_ba):
-                best = np.minimum(best, np.where(behind, (s.t - p.t) * p.w_ba, np.inf))
-        out: F64 = np.where(best <= self.budget_s, best, np.inf)
-        return out
+                best = np.minimum(best, np.where(behind, (t - p.t) * p.w_ba, np.inf))
+        best[~(best <= self.budget_s)] = np.inf
+        return best
 
     def time_from_point(self, lat: float, lon: float, *, max_distance_m: float = 300.0) -> float:
         """Time from a point (snapped in the field's mode) to the target; inf beyond budget.

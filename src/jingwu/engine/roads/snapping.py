@@ -121,6 +121,7 @@ class _SegmentIndex:
     tree: Any
     sample_seg: I64
     half_gap: float
+    geom: F64  # columns ax, ay, dx, dy, inv_l2, tol: one gather per candidate set
 
 
 def snap(
@@ -140,7 +141,9 @@ def snap(
     _check_inside(graph, lat, lon, max_distance_m)
     index = _index(graph, mode)
     g = graph.grid
-    seg, t = _nearest_one(index, (lon - g.lon0) * g.kx, (lat - g.lat0) * M_PER_DEG)
+    px, py = (lon - g.lon0) * g.kx, (lat - g.lat0) * M_PER_DEG
+    buckets: _Buckets = graph.cached(f"snap-buckets:{mode}", lambda: _build_buckets(index))
+    seg, t = _nearest_bucketed(index, buckets, px, py) or _nearest_one(index, px, py)
     a, b = int(index.a[seg]), int(index.b[seg])
     la, lb, oa, ob = (
         float(graph.lat[a]),
@@ -293,19 +296,91 @@ def _build_index(graph: RoadGraph, mode: str) -> _SegmentIndex:
     dx, dy = bx - ax, by - ay
     inv_l2 = np.divide(1.0, length**2, out=np.zeros(s), where=length > 0)
     tol = np.divide(_END_TOLERANCE_M, length, out=np.ones(s), where=length > 0)
+    geom = np.column_stack([ax, ay, dx, dy, inv_l2, tol])
+    ax, ay, dx, dy, inv_l2, tol = (geom[:, i] for i in range(6))
     return _SegmentIndex(
-        a, b, e_ab, e_ba, w_ab, w_ba, ax, ay, dx, dy, inv_l2, tol, tree, seg_of, half_gap
+        a, b, e_ab, e_ba, w_ab, w_ba, ax, ay, dx, dy, inv_l2, tol, tree, seg_of, half_gap, geom
     )
 
 
 def _project_onto(index: _SegmentIndex, seg: I64, px: Any, py: Any) -> tuple[F64, F64]:
     """Fraction along each segment of the closest point to (px, py), and the distance."""
-    ax, ay, dx, dy = index.ax[seg], index.ay[seg], index.dx[seg], index.dy[seg]
+    g = index.geom[seg]
+    ax, ay, dx, dy, inv_l2, tol = (g[..., i] for i in range(6))
     rx, ry = px - ax, py - ay
-    t = np.minimum(np.maximum((rx * dx + ry * dy) * index.inv_l2[seg], 0.0), 1.0)
-    tol = index.tol[seg]  # within a millimetre of an end is the end: the node itself
+    t = np.minimum(np.maximum((rx * dx + ry * dy) * inv_l2, 0.0), 1.0)
+    # within a millimetre of an end is the end: the node itself (tol)
     t = np.where(t < tol, 0.0, np.where(t > 1.0 - tol, 1.0, t))
     return t, np.hypot(rx - t * dx, ry - t * dy)
+
+
+@dataclass(frozen=True)
+class _Buckets:
+    """The index's samples by square bucket (row-major), for one point at a time.
+
+    Samples ``seg[ptr[c] : ptr[c + 1]]`` (their segments) lie in bucket ``c = cy * nx + cx``.
+    """
+
+    x0: float
+    y0: float
+    size: float
+    nx: int
+    ny: int
+    ptr: list[int]
+    seg: I64
+
+
+_MAX_BUCKETS = 4_000_000
+
+
+def _build_buckets(index: _SegmentIndex) -> _Buckets:
+    pts = np.asarray(index.tree.data, np.float64)
+    if pts.shape[0] == 0:
+        return _Buckets(0.0, 0.0, 1.0, 0, 0, [0], index.sample_seg)
+    size = max(4.0 * index.half_gap, 20.0)
+    x0, y0 = (float(v) for v in pts.min(axis=0))
+    x1, y1 = (float(v) for v in pts.max(axis=0))
+    while ((x1 - x0) // size + 1) * ((y1 - y0) // size + 1) > _MAX_BUCKETS:
+        size *= 2
+    nx, ny = int((x1 - x0) // size) + 1, int((y1 - y0) // size) + 1
+    cx = np.minimum(((pts[:, 0] - x0) // size).astype(np.int64), nx - 1)
+    cy = np.minimum(((pts[:, 1] - y0) // size).astype(np.int64), ny - 1)
+    cell = cy * nx + cx
+    order = np.argsort(cell, kind="stable")
+    ptr = np.zeros(nx * ny + 1, np.int64)
+    np.cumsum(np.bincount(cell, minlength=nx * ny), out=ptr[1:])
+    return _Buckets(x0, y0, size, nx, ny, ptr.tolist(), index.sample_seg[order])
+
+
+def _nearest_bucketed(
+    index: _SegmentIndex, b: _Buckets, px: float, py: float
+) -> tuple[int, float] | None:
+    """The nearest segment from the samples in the 3 × 3 (then 5 × 5) buckets around the point.
+
+    Every sample outside a block of ``r`` buckets around the point's own lies at least
+    ``r × size`` away, so every segment without a sample in the block at least
+    ``r × size - half_gap``: a best distance within that is the exact answer. None when
+    the point lies outside the buckets or nothing is settled (the KD-tree path then answers).
+    """
+    fx, fy = (px - b.x0) // b.size, (py - b.y0) // b.size
+    if not (0 <= fx < b.nx and 0 <= fy < b.ny):
+        return None
+    cx, cy = int(fx), int(fy)
+    for r in (1, 2):
+        x_lo, x_hi = max(cx - r, 0), min(cx + r, b.nx - 1) + 1
+        parts = []
+        for row in range(max(cy - r, 0) * b.nx, (min(cy + r, b.ny - 1) + 1) * b.nx, b.nx):
+            lo, hi = b.ptr[row + x_lo], b.ptr[row + x_hi]
+            if hi > lo:
+                parts.append(b.seg[lo:hi])
+        if not parts:
+            continue
+        cand = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        t, d = _project_onto(index, cand, px, py)
+        j = int(np.argmin(d))
+        if d[j] <= r * b.size - index.half_gap:
+            return int(cand[j]), float(t[j])
+    return None
 
 
 def _nearest_one(index: _SegmentIndex, px: float, py: float) -> tuple[int, float]:
