@@ -207,6 +207,29 @@ def test_board_updates_move_and_remove_units(demo_graph: RoadGraph) -> None:
     assert len(board) == 2
 
 
+def test_board_changes_after_a_ranking_are_seen_by_the_next_one(demo_graph: RoadGraph) -> None:
+    """Eligibility is remembered per board between incidents; every change must reset it."""
+    board = UnitBoard(demo_graph, [make_unit(1, 100), make_unit(2, 400), make_unit(3, 800)])
+    first = [r.unit_id for r in rank_units(demo_graph, incident(), board, now=NOW)]
+    assert first == [1, 2, 3]
+    board.update(make_unit(1, 100, status="busy"))
+    assert [r.unit_id for r in rank_units(demo_graph, incident(), board, now=NOW)] == [2, 3]
+    board.update(make_unit(2, 400, tier=5))  # volunteers: not for a robbery
+    robbery = rank_units(demo_graph, incident("robbery"), board, now=NOW)
+    assert [r.unit_id for r in robbery] == [3]
+    skilled = frozenset({"first_aid"})
+    needs = {"required_skills": skilled}
+    assert rank_units(demo_graph, incident(), board, now=NOW, **needs) == []
+    board.update(make_unit(3, 800, skills=skilled))
+    assert [r.unit_id for r in rank_units(demo_graph, incident(), board, now=NOW, **needs)] == [3]
+    board.remove(3)
+    assert rank_units(demo_graph, incident(), board, now=NOW, **needs) == []
+    board.update(make_unit(1, 100))
+    assert [r.unit_id for r in rank_units(demo_graph, incident(), board, now=NOW)] == [1]
+    lost = rank_units(demo_graph, incident("lost_person"), board, now=NOW)  # any tier
+    assert [r.unit_id for r in lost] == [1, 2]
+
+
 def test_bad_requests_are_clear_errors(demo_graph: RoadGraph) -> None:
     units = [make_unit(1, 100)]
     with pytest.raises(DispatchError) as err:
