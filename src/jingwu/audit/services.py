@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -86,16 +88,70 @@ def record(
         outcome=outcome,
         detail=detail[:255],
     )
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        # On SQLite the IMMEDIATE transaction already holds the one write lock.
-        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-        entry.prev_hash = last or GENESIS
-        entry.hash = compute_hash(entry, entry.prev_hash)
-        entry.save()
+    batch: Batch | None = getattr(_local, "batch", None)
+    if batch is not None and connection.in_atomic_block:
+        batch.entries.append(entry)  # chained and inserted by the batch, just before commit
+        return entry
+    # Inside the caller's transaction no savepoint is needed: a failed insert fails the write.
+    with transaction.atomic(savepoint=False):
+        _append([entry])
     return entry
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain ``entries`` onto the last row and insert them (inside a transaction)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+    # On SQLite the IMMEDIATE transaction already holds the one write lock.
+    prev = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+    for entry in entries:
+        entry.prev_hash = prev
+        entry.hash = prev = compute_hash(entry, prev)
+    if len(entries) == 1:
+        entries[0].save()
+    else:
+        AuditEntry.objects.bulk_create(entries)
+
+
+_local = threading.local()
+
+
+class Batch:
+    """Rows recorded by the jobs of one write batch, appended together at its end.
+
+    The chain is serialised by a lock (PostgreSQL: an advisory lock held to commit; SQLite:
+    the write lock). Appending the batch's rows in one go just before its commit takes that
+    lock once per batch and holds it only for the insert and the commit, not for the jobs.
+    """
+
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    def mark(self) -> int:
+        return len(self.entries)
+
+    def undo(self, mark: int) -> None:
+        """Forget the rows recorded since ``mark`` (the job that recorded them rolled back)."""
+        del self.entries[mark:]
+
+    def flush(self) -> None:
+        """Append the recorded rows; call inside the batch's transaction, last thing."""
+        if self.entries:
+            _append(self.entries)
+        self.entries = []
+
+
+@contextmanager
+def batch() -> Iterator[Batch]:
+    """Within this block, on this thread, ``record`` inside a transaction defers to the batch."""
+    if getattr(_local, "batch", None) is not None:
+        raise RuntimeError("audit batches do not nest")
+    _local.batch = b = Batch()
+    try:
+        yield b
+    finally:
+        _local.batch = None
 
 
 @dataclass(frozen=True)

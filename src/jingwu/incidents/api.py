@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Header, Router, Schema, Status
 
+from jingwu import writes
 from jingwu.incidents import services
 from jingwu.incidents.models import Disposition, IncidentType, Priority, Source
 from jingwu.incidents.services.config import response_targets
@@ -107,11 +108,17 @@ def create(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Status[Any]:
     actor, now = _ctx(request)
-    with transaction.atomic():  # the answer's audited read commits with the write: one fsync
+    fields = payload.dict()
+
+    def job() -> tuple[bool, dict[str, Any]]:
         incident, created = services.create_incident(
-            actor=actor, fields=payload.dict(), now=now, idempotency_key=idempotency_key
+            actor=actor, fields=fields, now=now, idempotency_key=idempotency_key
         )
-        body = _detail(request, incident, actor, now, audit_read=not created)
+        return created, _detail(request, incident, actor, now, audit_read=not created)
+
+    # The write queue: one writer thread, many calls to a commit; the answer (and its
+    # audited read) is given only once the batch holding this call has committed.
+    created, body = writes.run(job)
     return Status(201 if created else 200, body)
 
 

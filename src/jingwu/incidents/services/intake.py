@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingwu.areas.models import Area
-from jingwu.areas.services import locate
+from jingwu.areas.services import AreaRef, locate
 from jingwu.audit import services as audit
 from jingwu.errors import Conflict, DomainError, Forbidden, Invalid
 from jingwu.incidents.models import EntryKind, Incident, IncidentShare
@@ -97,8 +97,10 @@ def _validated(fields: dict[str, Any], now: datetime) -> dict[str, Any]:
     return out
 
 
-def _jurisdiction(actor: Actor, fields: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The areas of the point (ids) and the desk that takes the call, with the desk's name."""
+def _jurisdiction(
+    actor: Actor, fields: dict[str, Any]
+) -> tuple[dict[str, Any], str, dict[str, AreaRef | None]]:
+    """The areas of the point (ids), the name of the desk that takes the call, the areas."""
     refs = locate(
         actor=actor, lat=fields.get("lat"), lon=fields.get("lon"), crs=fields.get("crs") or "wgs84"
     )
@@ -115,7 +117,7 @@ def _jurisdiction(actor: Actor, fields: dict[str, Any]) -> tuple[dict[str, Any],
         "organization_id": desk_org,
         "room_organization_id": _area_org(ids.get("police_room")),
     }
-    return place, desk.name
+    return place, desk.name, refs
 
 
 _area_orgs: dict[int, int | None] = {}
@@ -134,7 +136,9 @@ def _area_org(area_id: int | None) -> int | None:
 
 
 def _existing(actor: Actor, key: str, fingerprint: str) -> Incident:
-    incident = Incident.objects.get(created_by=actor.user, idempotency_key=key)
+    incident = Incident.objects.select_related(*_AREA_FIELDS).get(
+        created_by=actor.user, idempotency_key=key
+    )
     if incident.request_fingerprint != fingerprint:
         raise Conflict(
             _("该幂等键已用于另一起内容不同的警情，请为新警情使用新的键。"),
@@ -158,13 +162,16 @@ def create_incident(
     if key is not None and not _KEY.match(key):
         raise Invalid(_("幂等键须为 1–128 个可见 ASCII 字符。"), loc=["Idempotency-Key"])
     fingerprint = _fingerprint(fields)
-    if (
-        key is not None
-        and Incident.objects.filter(created_by=actor.user, idempotency_key=key).exists()
-    ):
-        return _existing(actor, key, fingerprint), False
-    clean = _validated(fields, now)
-    place, desk_name = _jurisdiction(actor, fields)
+    # A retried call is found by its key when the insert collides (the unique constraint
+    # decides), so a first call costs no look-up; a retry whose fields no longer pass (a
+    # call time gone stale, areas changed) still gets the incident its key made.
+    try:
+        clean = _validated(fields, now)
+        place, desk_name, refs = _jurisdiction(actor, fields)
+    except DomainError:
+        if key is not None and _taken(actor, key):
+            return _existing(actor, key, fingerprint), False
+        raise
     lat, lon = _point(fields)
     try:
         with transaction.atomic():  # a savepoint: a lost race on the key rolls back only this
@@ -177,8 +184,21 @@ def create_incident(
             raise
         return _existing(actor, key, fingerprint), False
     _after_create(actor, incident, now, desk_name)
-    fresh = Incident.objects.select_related("station", "workstation", "police_room", "grid")
-    return fresh.get(pk=incident.pk), True
+    for level, ref in refs.items():  # the answer names the areas: no second read of the row
+        if level in _AREA_FIELDS:
+            setattr(incident, level, _area(ref) if ref is not None else None)
+    return incident, True
+
+
+_AREA_FIELDS = ("station", "workstation", "police_room", "grid")
+
+
+def _area(ref: AreaRef) -> Area:
+    return Area(id=ref.id, name=ref.name, code=ref.code, level=ref.level)
+
+
+def _taken(actor: Actor, key: str) -> bool:
+    return Incident.objects.filter(created_by=actor.user, idempotency_key=key).exists()
 
 
 def _point(fields: dict[str, Any]) -> tuple[float, float]:

@@ -1,0 +1,159 @@
+"""The write queue: short write jobs run by one writer thread, many to a transaction.
+
+A request that writes hands its job (a function) to :func:`run` and waits. The writer thread
+takes the jobs first come, first served, runs up to ``MAX_BATCH`` of those waiting in one
+transaction, each job in its own savepoint, and commits once: one commit (one fsync on SQLite)
+for the whole batch. A job that raises rolls back only its savepoint and gets its own
+exception; the others commit. ``run`` returns only after the commit, so an answer given on
+its result describes committed data. If the commit itself fails, every job of the batch gets
+that error and nothing of the batch is written.
+
+Why: SQLite admits one writer at a time and makes the others poll for its lock with growing
+sleeps, so with many request threads some wait seconds while others pass; PostgreSQL's
+audit chain serialises writers the same way (one advisory lock). One writer thread turns
+that into a queue, and the batch pays the commit once.
+
+Jobs must be short and must not wait for other requests. Thread-local state a job needs is
+carried over: the caller's active language (messages are translated in the job). Audit rows
+the jobs record are appended to the chain together just before the commit
+(:func:`jingwu.audit.services.batch`), so the chain's lock is held for the insert and the
+commit only.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import connection, connections, transaction
+from django.utils import translation
+
+from jingwu.audit import services as audit
+
+T = TypeVar("T")
+MAX_BATCH = 64
+IDLE_CLOSE_S = 0.5
+
+
+@dataclass(eq=False)
+class _Job:
+    fn: Callable[[], Any]
+    language: str | None
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+
+class WriteQueue:
+    """One writer thread (started on first use) and its queue."""
+
+    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.batches = 0
+        self.jobs = 0
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in the writer's transaction; return its result once committed."""
+        if connection.in_atomic_block:  # already inside a transaction: just a savepoint there
+            with transaction.atomic():
+                return fn()
+        self._start()
+        job = _Job(fn, translation.get_language())
+        self._queue.put(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result  # type: ignore[no-any-return]
+
+    def _start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name="jingwu-writer", daemon=True
+                )
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=IDLE_CLOSE_S)
+            except queue.Empty:  # idle: give the connection back (a test may drop the database)
+                connections.close_all()
+                first = self._queue.get()
+            jobs = [first]
+            while len(jobs) < self.max_batch:
+                try:
+                    jobs.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._batch(jobs)
+            finally:
+                for job in jobs:
+                    job.done.set()
+
+    def _batch(self, jobs: list[_Job]) -> None:
+        tidy_connections()  # the writer keeps its connection; a broken one is replaced
+        try:
+            with transaction.atomic(), audit.batch() as trail:
+                for job in jobs:
+                    mark = trail.mark()
+                    try:
+                        with transaction.atomic(), translation.override(job.language):
+                            job.result = job.fn()
+                    except Exception as exc:  # this job's own error, its savepoint undone
+                        trail.undo(mark)
+                        job.error = exc
+                trail.flush()  # the audit rows of the batch, chained just before the commit
+        except Exception as exc:  # the commit failed: nothing of the batch was written
+            for job in jobs:
+                if job.error is None:
+                    job.error = exc
+                    job.result = None
+            connection.close()
+        self.batches += 1
+        self.jobs += len(jobs)
+
+
+def tidy_connections() -> None:
+    """Keep this thread's connections open across requests unless unsound.
+
+    A long-lived thread (the writer, the server's request threads) keeps its connection
+    rather than reconnecting each time (``CONN_MAX_AGE`` 0 is for per-request threads); it is
+    closed when an error left it unusable or a transaction was left open.
+    """
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is None:
+            continue
+        if conn.in_atomic_block or conn.get_autocommit() != conn.settings_dict["AUTOCOMMIT"]:
+            conn.close()
+        elif conn.errors_occurred:
+            if conn.is_usable():
+                conn.errors_occurred = False
+            else:
+                conn.close()
+
+
+_queues: dict[str, WriteQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def writer(alias: str = "default") -> WriteQueue:
+    """This process's write queue (one per database alias)."""
+    with _queues_lock:
+        if alias not in _queues:
+            _queues[alias] = WriteQueue()
+        return _queues[alias]
+
+
+def run(fn: Callable[[], T]) -> T:
+    """Run a write job through this process's writer; see the module's documentation."""
+    return writer().run(fn)
