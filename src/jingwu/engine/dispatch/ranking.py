@@ -108,7 +108,10 @@ def explain_ranking(
         ("eligible", allowed, required_skills),
         lambda: _eligible_rows(board, allowed, required_skills),
     )
-    ages = timestamp_of(now) - board._cols["fix_ts"][rows]
+    now_ts = timestamp_of(now)
+    if not with_exclusions:  # nobody beyond reach is named: leave them out at once
+        rows = _within_reach(board, rows, point, budget_s, detour_factor)
+    ages = now_ts - board._cols["fix_ts"][rows]
     # Without exclusions to explain, search half the budget first: when the k best are
     # already in, nobody beyond can beat them (their ETA exceeds the half budget).
     two_passes = early_stop and not with_exclusions and budget_s >= 300
@@ -166,6 +169,32 @@ def _eligible_rows(
     return eligible, np.flatnonzero(eligible)
 
 
+def _within_reach(
+    board: UnitBoard,
+    rows: npt.NDArray[np.int64],
+    point: tuple[float, float],
+    budget_s: float,
+    detour: float,
+) -> npt.NDArray[np.int64]:
+    """The ``rows`` whose straight-line distance leaves any chance of arriving in ``budget_s``.
+
+    On the network a unit needs at least its distance to the incident's street position at
+    the mode's top speed; estimated, distance × detour at the fallback speed. Whatever the
+    mode, a unit beyond both bounds (with the largest snap distances) can only be excluded.
+    """
+    graph = board.graph
+    reach = max(budget_s * v / detour for v in FALLBACK_SPEED_MPS.values())
+    if graph is not None:
+        vmax = max(graph.vmax_mps.values(), default=0.0)
+        reach = max(reach, budget_s * vmax * 1.01 + 50.0 + 2 * board.max_snap_m)
+    if not math.isfinite(reach):
+        return rows
+    c = board._cols
+    dist = _straight_m(*point, c["lat"][rows], c["lon"][rows])
+    out: npt.NDArray[np.int64] = rows[dist <= reach]
+    return out
+
+
 def _evaluate(
     board: UnitBoard,
     rows: npt.NDArray[np.int64],
@@ -177,14 +206,14 @@ def _evaluate(
     n = rows.size
     ev = _Evaluation(
         rows=rows, dist=_straight_m(*point, c["lat"][rows], c["lon"][rows]),
-        raw_eta=np.full(n, np.inf), estimated=np.zeros(n, bool), off_road=np.zeros(n, bool),
+        raw_eta=np.full(n, math.inf), estimated=np.zeros(n, bool), off_road=np.zeros(n, bool),
         eta=np.empty(0), stale=np.empty(0, bool), age=np.empty(0),
     )  # fmt: skip
     modes = c["mode"][rows]
     counts = np.bincount(modes, minlength=len(MODES)).tolist()
     for m, mode in enumerate(MODES):
         if counts[m]:
-            pos = np.arange(n) if counts[m] == n else np.flatnonzero(modes == m)
+            pos = np.arange(n) if counts[m] == n else (modes == m).nonzero()[0]
             _mode_times(board, ev, pos, mode, point, budget_s, detour)
     return ev
 
@@ -211,14 +240,21 @@ def _mode_times(
         return
     slack = budget_s * graph.vmax_mps[mode] * 1.01 + 50.0 + target.distance_m + board.max_snap_m
     near = pos[ev.dist[pos] <= slack]  # farther units cannot make it: no need to snap them
-    board._ensure_snapped(ev.rows[near])
-    ok = board._cols["snap_ok"][ev.rows[near]]
-    on_road, off_road = near[ok], near[~ok]
+    near_rows = ev.rows[near]
+    if not board.snap_now:
+        board._ensure_snapped(near_rows)
+    ok = board._cols["snap_ok"][near_rows]
+    if ok.all():
+        on_road, on_rows, off_road = near, near_rows, near[:0]
+    else:
+        on_road, off_road = near[ok], near[~ok]
+        on_rows = ev.rows[on_road]
     if on_road.size:
         field, _ = search(graph, target, budget_s)
-        ev.raw_eta[on_road] = board._times_to(field, ev.rows[on_road])
-    ev.off_road[off_road] = True
-    _estimate(ev, off_road, mode, detour)
+        ev.raw_eta[on_road] = board._times_to(field, on_rows)
+    if off_road.size:
+        ev.off_road[off_road] = True
+        _estimate(ev, off_road, mode, detour)
 
 
 def _estimate(ev: _Evaluation, pos: npt.NDArray[np.int64], mode: str, detour: float) -> None:
@@ -243,7 +279,7 @@ def _settled(ev: _Evaluation, limit: float, k: int) -> bool:
 
 def _order(board: UnitBoard, ev: _Evaluation, budget_s: float, k: int, *, full: bool) -> list[int]:
     """Positions in ``ev`` of the units in reach, best first: the first ``k``; all if ``full``."""
-    pos = np.flatnonzero(ev.raw_eta <= budget_s)
+    pos = (ev.raw_eta <= budget_s).nonzero()[0]
     tail: list[int] = []
     if pos.size > 4 * k > 0:
         cut = np.partition(ev.eta[pos], k - 1)[k - 1]
