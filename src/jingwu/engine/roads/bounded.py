@@ -261,8 +261,13 @@ def _prune(graph: RoadGraph, target: Snap, limit: float) -> _Ranges | None:
     radius = _reach_m(graph, target.mode, limit)
     if not math.isfinite(radius):
         return None
-    x, y = graph.grid.project(target.lat, target.lon)
-    starts, ends = graph.grid.ranges_near(float(x), float(y), radius)
+    g = graph.grid
+    width, height = g.nx * g.cell_m, g.ny * g.cell_m
+    if min(radius, width) * min(radius, height) > SUBGRAPH_MAX_SHARE * width * height:
+        return None  # even from a corner the cut-out would cover too much (a speed choice)
+    x = (target.lon - g.lon0) * g.kx
+    y = (target.lat - g.lat0) * M_PER_DEG
+    starts, ends = g.ranges_near(x, y, radius)
     sizes = ends - starts
     if sizes.sum() > SUBGRAPH_MAX_SHARE * graph.n_nodes:
         return None
