@@ -174,6 +174,49 @@ def test_a_board_and_a_plain_list_rank_the_same(demo_graph: RoadGraph) -> None:
         assert a == b
 
 
+@pytest.mark.parametrize("budget", [60.0, 120.0, 600.0])
+def test_a_list_ranked_without_exclusions_equals_the_board(
+    demo_graph: RoadGraph, budget: float
+) -> None:
+    """A plain list converts only the units within reach; the K best must not change."""
+    rng = np.random.default_rng(int(budget))
+    units = [
+        make_unit(i, *rng.uniform(-8000, 8000, 2), tier=int(rng.integers(1, 6)),
+                  mode=str(rng.choice(["car", "ebike", "foot"])), age_s=float(rng.uniform(0, 300)),
+                  status="available" if rng.random() < 0.85 else "busy")
+        for i in range(300)
+    ]  # fmt: skip
+    units.append(replace(make_unit("no-fix"), lat=math.nan))
+    units.append(replace(make_unit("text"), lat="不是数字"))  # type: ignore[arg-type]
+    units.append(make_unit("hovercraft", 50, mode="hovercraft"))
+    board = UnitBoard(demo_graph, units)
+    far_away = IncidentQuery(lat=26.30, lon=119.60, type="help")
+    queries = [far_away] + [
+        replace(incident(str(rng.choice(sorted(DEFAULT_TIER_RULES)))),
+                lat=TAIHE[0] + n / 111_195.0, lon=TAIHE[1] + e / 100_000.0)
+        for n, e in rng.uniform(-5000, 5000, (20, 2))
+    ]  # fmt: skip
+    for graph in (demo_graph, None):
+        for q in queries:
+            for k in (1, 5, 12):
+                got = rank_units(graph, q, units, now=NOW, k=k, budget_s=budget)
+                on_board = board if graph is demo_graph else UnitBoard(None, units)
+                assert got == rank_units(graph, q, on_board, now=NOW, k=k, budget_s=budget)
+                full = explain_ranking(graph, q, units, now=NOW, k=k, budget_s=budget)
+                assert got == full.ranked
+
+
+def test_a_list_without_exclusions_is_checked_like_a_board(demo_graph: RoadGraph) -> None:
+    far = make_unit(2, 90_000)  # far beyond any reach: still checked
+    with pytest.raises(DispatchError) as err:
+        rank_units(demo_graph, incident(), [make_unit(1), far, replace(far, lat=0.0)], now=NOW)
+    assert err.value.code == "duplicate_unit"
+    naive = replace(far, fix_time=NOW.replace(tzinfo=None))
+    with pytest.raises(DispatchError) as err:
+        rank_units(demo_graph, incident(), [make_unit(1), naive], now=NOW)
+    assert err.value.code == "naive_datetime"
+
+
 def test_the_early_stop_finds_the_same_best_units_as_the_full_search(
     demo_graph: RoadGraph,
 ) -> None:

@@ -6,12 +6,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ..roads import MODES, RoadError, RoadGraph, search, snap
+from ..roads import DEFAULT_MAX_SNAP_M, MODES, RoadError, RoadGraph, search, snap
 from ..roads.graph import InvalidPoint
 from .board import UnitBoard, float_or_nan, lacks_skills, timestamp_of
 from .rules import (
@@ -99,11 +100,20 @@ def explain_ranking(
     Without exclusions and with ``early_stop``, budgets of 5 minutes and more are searched in
     two passes, half the budget first; the answer is the same (tests hold it to that).
     """
-    board = units if isinstance(units, UnitBoard) else UnitBoard(graph, units, snap_now=False)
+    listed: list[UnitSnapshot] = []
+    if isinstance(units, UnitBoard):
+        board = units
+    elif with_exclusions:  # every unit is named: convert them all
+        board = UnitBoard(graph, units, snap_now=False)
+    else:  # only units within reach can be named: convert those (after the same checks)
+        listed = _checked_list(units)
+        board = UnitBoard(graph, (), snap_now=False)
     if board.graph is not graph:
         raise DispatchError("巡防力量面板与路网不一致", code="board_graph_mismatch")
     allowed = _allowed_tiers(incident, allowed_tiers, tier_rules)
     point = _incident_point(incident)
+    if listed:
+        board = _board_within_reach(graph, listed, point, budget_s, detour_factor)
     eligible, rows = board.memo(
         ("eligible", allowed, required_skills),
         lambda: _eligible_rows(board, allowed, required_skills),
@@ -169,6 +179,20 @@ def _eligible_rows(
     return eligible, np.flatnonzero(eligible)
 
 
+def _reach_m(graph: RoadGraph | None, budget_s: float, detour: float, max_snap_m: float) -> float:
+    """The straight-line distance beyond which no unit can arrive within ``budget_s``.
+
+    On the network a unit needs at least its distance to the incident's street position at
+    the mode's top speed; estimated, distance × detour at the fallback speed. Whatever the
+    mode, a unit beyond both bounds (with the largest snap distances) can only be excluded.
+    """
+    reach = max(budget_s * v / detour for v in FALLBACK_SPEED_MPS.values())
+    if graph is not None:
+        vmax = max(graph.vmax_mps.values(), default=0.0)
+        reach = max(reach, budget_s * vmax * 1.01 + 50.0 + 2 * max_snap_m)
+    return reach
+
+
 def _within_reach(
     board: UnitBoard,
     rows: npt.NDArray[np.int64],
@@ -176,23 +200,51 @@ def _within_reach(
     budget_s: float,
     detour: float,
 ) -> npt.NDArray[np.int64]:
-    """The ``rows`` whose straight-line distance leaves any chance of arriving in ``budget_s``.
-
-    On the network a unit needs at least its distance to the incident's street position at
-    the mode's top speed; estimated, distance × detour at the fallback speed. Whatever the
-    mode, a unit beyond both bounds (with the largest snap distances) can only be excluded.
-    """
-    graph = board.graph
-    reach = max(budget_s * v / detour for v in FALLBACK_SPEED_MPS.values())
-    if graph is not None:
-        vmax = max(graph.vmax_mps.values(), default=0.0)
-        reach = max(reach, budget_s * vmax * 1.01 + 50.0 + 2 * board.max_snap_m)
+    """The ``rows`` whose straight-line distance leaves any chance of arriving in ``budget_s``."""
+    reach = _reach_m(board.graph, budget_s, detour, board.max_snap_m)
     if not math.isfinite(reach):
         return rows
     c = board._cols
     dist = _straight_m(*point, c["lat"][rows], c["lon"][rows])
     out: npt.NDArray[np.int64] = rows[dist <= reach]
     return out
+
+
+def _checked_list(units: Sequence[UnitSnapshot]) -> list[UnitSnapshot]:
+    """The units as a list, refused as a ``UnitBoard`` would refuse them (duplicates, naive
+    fix times): ranking a list without exclusions converts only the units within reach."""
+    listed = list(units)
+    if len({u.id for u in listed}) != len(listed):
+        raise DispatchError("巡防力量编号重复", code="duplicate_unit")
+    for u in listed:
+        if u.fix_time.tzinfo is None:
+            timestamp_of(u.fix_time)  # raises the board's error
+    return listed
+
+
+def _board_within_reach(
+    graph: RoadGraph | None,
+    units: list[UnitSnapshot],
+    point: tuple[float, float],
+    budget_s: float,
+    detour: float,
+) -> UnitBoard:
+    """A board of the ``units`` that may arrive within ``budget_s`` (``_within_reach``)."""
+    reach = _reach_m(graph, budget_s, detour, DEFAULT_MAX_SNAP_M)
+    if not math.isfinite(reach):
+        return UnitBoard(graph, units, snap_now=False)
+    n = len(units)
+    try:
+        lat = np.fromiter(map(_LAT, units), np.float64, n)
+        lon = np.fromiter(map(_LON, units), np.float64, n)
+    except (TypeError, ValueError):  # a coordinate that is not a number: NaN, as on a board
+        lat = np.fromiter((float_or_nan(u.lat) for u in units), np.float64, n)
+        lon = np.fromiter((float_or_nan(u.lon) for u in units), np.float64, n)
+    keep = (_straight_m(*point, lat, lon) <= reach).nonzero()[0].tolist()
+    return UnitBoard(graph, [units[i] for i in keep], snap_now=False)
+
+
+_LAT, _LON = attrgetter("lat"), attrgetter("lon")
 
 
 def _evaluate(
