@@ -4,7 +4,8 @@ One reverse search from the incident per travel mode present serves all units of
 (``roads.search``); each unit then reads its time from its snapped street position. A
 ``UnitBoard`` keeps a fleet's positions as columns and snaps each unit when its position fix
 arrives, so ranking does no per-unit Python work beyond the K it returns; a plain list of
-``UnitSnapshot`` works too (snapping on demand only the units that could be in reach).
+``UnitSnapshot`` works too (snapping on demand only the units that could be in reach, and
+without exclusions to explain, converting only those).
 
 Rules, in order: a unit must have a valid position, be available, belong to a patrol tier the
 incident type may receive, have the required skills and reach the scene within the budget.
