@@ -159,10 +159,7 @@ _compiled: dict[int, _Compiled] = {}
 
 
 def _source(rule: SharingRule) -> tuple[str, str, str]:
-    """The rule's matching fields as stored text (annotated by ``apply_rules``, else dumped)."""
-    stored = getattr(rule, "_src_geometry", None)
-    if stored is not None:
-        return (stored, rule._src_types, rule._src_priorities)  # type: ignore[attr-defined]
+    """A loaded rule's matching fields as text (``apply_rules`` reads the stored text instead)."""
     return (
         json.dumps(rule.geometry, sort_keys=True),
         json.dumps(rule.incident_types, sort_keys=True),
@@ -181,14 +178,17 @@ def _compile(rule_id: int, source: tuple[str, str, str]) -> _Compiled:
     )
 
 
-def compiled_rule(rule: SharingRule) -> _Compiled:
-    """The rule's compiled form, from the cache while its stored fields are unchanged."""
-    source = _source(rule)
-    entry = _compiled.get(rule.pk)
+def _compiled_for(rule_id: int, source: tuple[str, str, str]) -> _Compiled:
+    entry = _compiled.get(rule_id)
     if entry is None or entry.source != source:
-        entry = _compile(rule.pk, source)
-        _compiled[rule.pk] = entry
+        entry = _compile(rule_id, source)
+        _compiled[rule_id] = entry
     return entry
+
+
+def compiled_rule(rule: SharingRule) -> _Compiled:
+    """The rule's compiled form, from the cache while its fields are unchanged."""
+    return _compiled_for(rule.pk, _source(rule))
 
 
 def forget_rule(rule_id: int) -> None:
@@ -196,14 +196,17 @@ def forget_rule(rule_id: int) -> None:
     _compiled.pop(rule_id, None)
 
 
-def rule_matches(rule: SharingRule, incident: Incident) -> bool:
-    """True when the incident is inside the rule's area and of its types and priorities."""
-    c = compiled_rule(rule)
+def _matches(c: _Compiled, incident: Incident) -> bool:
     if c.types and incident.type not in c.types:
         return False
     if c.priorities and incident.priority not in c.priorities:
         return False
     return bool(c.geometry.contains(Point(incident.lon, incident.lat)))
+
+
+def rule_matches(rule: SharingRule, incident: Incident) -> bool:
+    """True when the incident is inside the rule's area and of its types and priorities."""
+    return _matches(compiled_rule(rule), incident)
 
 
 def share(
@@ -249,29 +252,49 @@ def share(
     return True
 
 
+def _active_rules() -> dict[int, tuple[str, tuple[str, str, str], list[Organization]]]:
+    """Active rules with their partners in one query: id → (name, stored text, partners).
+
+    The JSON fields come as stored text, not decoded, so a cached rule is only compared.
+    The partners are id-and-name instances (all ``share`` reads). A rule without partners
+    shares nothing and is left out.
+    """
+    rows = (
+        SharingRule.partners.through.objects.filter(sharingrule__is_active=True)
+        .annotate(
+            geometry=Cast("sharingrule__geometry", TextField()),
+            types=Cast("sharingrule__incident_types", TextField()),
+            priorities=Cast("sharingrule__priorities", TextField()),
+        )
+        .order_by("sharingrule_id", "organization_id")
+        .values_list(
+            "sharingrule_id",
+            "sharingrule__name",
+            "geometry",
+            "types",
+            "priorities",
+            "organization_id",
+            "organization__name",
+        )
+    )
+    out: dict[int, tuple[str, tuple[str, str, str], list[Organization]]] = {}
+    for rule_id, name, geometry, types, priorities, org_id, org_name in rows:
+        entry = out.setdefault(rule_id, (name, (geometry, types, priorities), []))
+        entry[2].append(Organization(pk=org_id, name=org_name))
+    return out
+
+
 def apply_rules(*, incident: Incident, now: datetime) -> list[int]:
     """Share a new incident by every active rule it matches; return the organizations added."""
     added = []
-    # The JSON fields come as stored text, not decoded: a cached rule is only compared.
-    rules = list(
-        SharingRule.objects.filter(is_active=True)
-        .only("id", "name")
-        .annotate(
-            _src_geometry=Cast("geometry", TextField()),
-            _src_types=Cast("incident_types", TextField()),
-            _src_priorities=Cast("priorities", TextField()),
-        )
-        .prefetch_related("partners")
-        .order_by("id")
-    )
-    active = {r.pk for r in rules}
-    for stale in [k for k in _compiled if k not in active]:
+    rules = _active_rules()
+    for stale in [k for k in _compiled if k not in rules]:
         forget_rule(stale)
-    for rule in rules:
-        if not rule_matches(rule, incident):
+    for rule_id, (name, source, partners) in rules.items():
+        if not _matches(_compiled_for(rule_id, source), incident):
             continue
-        for org in rule.partners.all():
-            reason = _("规则“%(rule)s”") % {"rule": rule.name}
+        reason = _("规则“%(rule)s”") % {"rule": name}
+        for org in partners:
             if share(incident=incident, organization=org, reason=reason, now=now):
                 added.append(org.pk)
     return added
