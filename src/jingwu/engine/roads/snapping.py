@@ -331,6 +331,7 @@ class _Buckets:
 
 
 _MAX_BUCKETS = 4_000_000
+_MAX_RING = 8  # farther than this many buckets: the KD-tree answers
 
 
 def _build_buckets(index: _SegmentIndex) -> _Buckets:
@@ -355,18 +356,21 @@ def _build_buckets(index: _SegmentIndex) -> _Buckets:
 def _nearest_bucketed(
     index: _SegmentIndex, b: _Buckets, px: float, py: float
 ) -> tuple[int, float] | None:
-    """The nearest segment from the samples in the 3 × 3 (then 5 × 5) buckets around the point.
+    """The nearest segment from the samples in the 3 × 3 buckets around the point (or more).
 
     Every sample outside a block of ``r`` buckets around the point's own lies at least
     ``r × size`` away, so every segment without a sample in the block at least
-    ``r × size - half_gap``: a best distance within that is the exact answer. None when
-    the point lies outside the buckets or nothing is settled (the KD-tree path then answers).
+    ``r × size - half_gap``: a best distance within that is the exact answer. Otherwise the
+    block grows to hold every sample within ``best + half_gap``, which settles it. None when
+    the point lies outside the buckets, none are near or the block would grow too wide (the
+    KD-tree path then answers).
     """
     fx, fy = (px - b.x0) // b.size, (py - b.y0) // b.size
     if not (0 <= fx < b.nx and 0 <= fy < b.ny):
         return None
     cx, cy = int(fx), int(fy)
-    for r in (1, 2):
+    r = 1
+    while r <= _MAX_RING:
         x_lo, x_hi = max(cx - r, 0), min(cx + r, b.nx - 1) + 1
         parts = []
         for row in range(max(cy - r, 0) * b.nx, (min(cy + r, b.ny - 1) + 1) * b.nx, b.nx):
@@ -374,12 +378,15 @@ def _nearest_bucketed(
             if hi > lo:
                 parts.append(b.seg[lo:hi])
         if not parts:
-            continue
+            return None
         cand = np.concatenate(parts) if len(parts) > 1 else parts[0]
         t, d = _project_onto(index, cand, px, py)
-        j = int(np.argmin(d))
-        if d[j] <= r * b.size - index.half_gap:
+        j = int(d.argmin())
+        best = float(d[j])
+        if best <= r * b.size - index.half_gap:
             return int(cand[j]), float(t[j])
+        # the answer is at most ``best`` away: a block that wide settles it in one more look
+        r = max(r + 1, math.ceil((best + index.half_gap) / b.size))
     return None
 
 
