@@ -119,15 +119,16 @@ def explain_ranking(
         lambda: _eligible_rows(board, allowed, required_skills),
     )
     now_ts = timestamp_of(now)
+    dist = None
     if not with_exclusions:  # nobody beyond reach is named: leave them out at once
-        rows = _within_reach(board, rows, point, budget_s, detour_factor)
+        rows, dist = _within_reach(board, rows, point, budget_s, detour_factor)
     ages = now_ts - board._cols["fix_ts"][rows]
     # Without exclusions to explain, search half the budget first: when the k best are
     # already in, nobody beyond can beat them (their ETA exceeds the half budget).
     two_passes = early_stop and not with_exclusions and budget_s >= 300
     limits = (budget_s / 2, budget_s) if two_passes else (budget_s,)
     for limit in limits:
-        ev = _evaluate(board, rows, point, limit, detour_factor)
+        ev = _evaluate(board, rows, point, limit, detour_factor, dist)
         _apply_staleness(ev, ages, stale_after_s)
         if limit == budget_s or _settled(ev, limit, k):
             break
@@ -199,15 +200,16 @@ def _within_reach(
     point: tuple[float, float],
     budget_s: float,
     detour: float,
-) -> npt.NDArray[np.int64]:
-    """The ``rows`` whose straight-line distance leaves any chance of arriving in ``budget_s``."""
-    reach = _reach_m(board.graph, budget_s, detour, board.max_snap_m)
-    if not math.isfinite(reach):
-        return rows
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The ``rows`` whose straight-line distance leaves any chance of arriving in ``budget_s``,
+    and those distances."""
     c = board._cols
     dist = _straight_m(*point, c["lat"][rows], c["lon"][rows])
-    out: npt.NDArray[np.int64] = rows[dist <= reach]
-    return out
+    reach = _reach_m(board.graph, budget_s, detour, board.max_snap_m)
+    if not math.isfinite(reach):
+        return rows, dist
+    keep = dist <= reach
+    return rows[keep], dist[keep]
 
 
 def _checked_list(units: Sequence[UnitSnapshot]) -> list[UnitSnapshot]:
@@ -253,11 +255,14 @@ def _evaluate(
     point: tuple[float, float],
     budget_s: float,
     detour: float,
+    dist: npt.NDArray[np.float64] | None = None,
 ) -> _Evaluation:
     c = board._cols
     n = rows.size
+    if dist is None:
+        dist = _straight_m(*point, c["lat"][rows], c["lon"][rows])
     ev = _Evaluation(
-        rows=rows, dist=_straight_m(*point, c["lat"][rows], c["lon"][rows]),
+        rows=rows, dist=dist,
         raw_eta=np.full(n, math.inf), estimated=np.zeros(n, bool), off_road=np.zeros(n, bool),
         eta=np.empty(0), stale=np.empty(0, bool), age=np.empty(0),
     )  # fmt: skip
