@@ -187,6 +187,8 @@ def _reach_m(graph: RoadGraph | None, budget_s: float, detour: float, max_snap_m
     the mode's top speed; estimated, distance × detour at the fallback speed. Whatever the
     mode, a unit beyond both bounds (with the largest snap distances) can only be excluded.
     """
+    if not detour > 0:
+        return math.inf  # a detour factor of 0 estimates everyone at once: no bound
     reach = max(budget_s * v / detour for v in FALLBACK_SPEED_MPS.values())
     if graph is not None:
         vmax = max(graph.vmax_mps.values(), default=0.0)
