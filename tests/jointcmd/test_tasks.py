@@ -240,3 +240,36 @@ def test_the_console_panel_gives_answers_and_sends(api, persona) -> None:
         client("security_railway").post(f"/jointcmd/console/tasks/{task.pk}/complete/").status_code
         == 404
     )
+
+
+def test_a_partner_calls_back_its_own_unit_only(api) -> None:
+    inc = _call(api, "duty_railway")
+    own, desk_unit = Unit.objects.get(code="TLGA-F1"), Unit.objects.get(code="RAILWAY-F1")
+    url = f"/api/v1/incidents/{inc['id']}/assignments"
+    mine = api("railway_police").post(url, {"unit_id": own.pk}).json()
+    theirs = api("duty_railway").post(url, {"unit_id": desk_unit.pk})
+    assert theirs.status_code == 201, theirs.content
+    r = api("railway_police").post(f"{url}/{theirs.json()['id']}/release", {"reason": "x"})
+    assert r.status_code == 403
+    assert r.json()["detail"][0]["msg"] == "协作单位只能撤回本单位的力量。"
+    desk_unit.refresh_from_db()
+    assert desk_unit.status == "dispatched"
+    r = api("railway_police").post(f"{url}/{mine['id']}/release", {"reason": "另有警情"})
+    assert r.status_code == 200, r.content
+    own.refresh_from_db()
+    assert own.status == "available" and own.current_incident_id is None
+    assert Assignment.objects.get(pk=mine["id"]).status == "released"
+
+
+def test_task_errors_are_translated(api) -> None:
+    inc = _call(api, "duty_railway")
+    task = _give(api, inc).json()
+    en = api("railway_police", language="en")
+    r = en.post(f"/api/v1/jointcmd/tasks/{task['id']}/decline", {"reason": ""})
+    assert (
+        r.status_code == 422
+        and r.json()["detail"][0]["msg"] == "Please fill in Reason for declining."
+    )
+    assert en.post(f"/api/v1/jointcmd/tasks/{task['id']}/accept", {}).status_code == 200
+    r = en.post(f"/api/v1/jointcmd/tasks/{task['id']}/accept", {})
+    assert r.json()["detail"][0]["msg"] == 'The task is already "Accepted"; it cannot be accepted.'

@@ -250,9 +250,14 @@ def _get_active(incident: Incident, assignment_id: int) -> Assignment:
 def release_assignment(
     *, actor: Actor, incident: Incident, assignment_id: int, now: datetime, reason: str = ""
 ) -> Assignment:
-    """Call a unit back; if no unit is left before arrival, the incident returns to the queue."""
-    require_act(actor, incident)
+    """Call a unit back; if no unit is left before arrival, the incident returns to the queue.
+
+    A partner force calls back only its own units.
+    """
+    own = sending_orgs(actor, incident)
     a = _get_active(incident, assignment_id)
+    if own is not None and a.unit.organization_id not in own:
+        raise Forbidden(_("协作单位只能撤回本单位的力量。"))
     if not _end_assignment(a, AssignmentStatus.RELEASED, reason or _("撤回"), now):
         raise Conflict(_("派警状态已被他人更新，请刷新后重试。"))
     add_entry(
