@@ -273,3 +273,27 @@ def test_task_errors_are_translated(api) -> None:
     assert en.post(f"/api/v1/jointcmd/tasks/{task['id']}/accept", {}).status_code == 200
     r = en.post(f"/api/v1/jointcmd/tasks/{task['id']}/accept", {})
     assert r.json()["detail"][0]["msg"] == 'The task is already "Accepted"; it cannot be accepted.'
+
+
+def test_an_open_joint_task_is_on_the_handover_until_it_is_done(api) -> None:
+    inc = _call(api, "duty_railway")
+    task = _give(api, inc, text="调取南广场出口监控").json()
+    url = "/api/v1/jointcmd/handovers"
+    first = api("duty_railway").post(url, {"desk": "ws-railway"})
+    assert first.status_code == 201, first.content
+    item = next(
+        i
+        for i in first.json()["items"]
+        if i["kind"] == "joint_task" and i["ref"] == str(task["id"])
+    )
+    assert item["is_open"] and item["status"] == "待接受"
+    assert item["label"] == f"调取南广场出口监控 → 福州站铁路公安派出所（示意）（{inc['number']}）"
+    done = api("railway_police").post(
+        f"/api/v1/jointcmd/tasks/{task['id']}/complete", {"answer": "已调取"}
+    )
+    assert done.status_code == 200
+    second = api("commander_jinan").post(url, {"desk": "ws-railway"}).json()
+    gone = next(
+        i for i in second["items"] if i["kind"] == "joint_task" and i["ref"] == str(task["id"])
+    )
+    assert not gone["is_open"] and gone["status"] == "本班已办结" and gone["carried"]

@@ -259,6 +259,7 @@ class ItemKind(models.TextChoices):
     UNIT = "unit", _("巡防力量")
     EQUIPMENT = "equipment", _("装备")
     PATROL = "patrol", _("巡逻")
+    JOINT_TASK = "joint_task", _("联勤任务")
     NOTE = "note", _("交办事项")
 
 

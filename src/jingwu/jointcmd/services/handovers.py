@@ -32,10 +32,12 @@ from jingwu.jointcmd.models import (
     Equipment,
     Handover,
     HandoverItem,
+    IncidentTask,
     ItemKind,
     JointArea,
     PatrolPlan,
     Post,
+    TaskStatus,
 )
 from jingwu.jointcmd.services.access import descendants, scope_ids
 from jingwu.jointcmd.services.areas import force_ids
@@ -220,6 +222,36 @@ def patrol_items(desk: Desk) -> list[Draft]:
                     patrols.status_label(rep.status),
                 )
             )
+    return out
+
+
+@source
+def joint_task_items(desk: Desk) -> list[Draft]:
+    """Tasks the desk gave partner forces (or was given) that are not done yet."""
+    if desk.post is not None:
+        return []
+    rows = (
+        IncidentTask.objects.filter(
+            Q(from_org_id__in=desk.org_ids) | Q(to_org_id__in=desk.org_ids),
+            status__in=(TaskStatus.GIVEN, TaskStatus.ACCEPTED),
+        )
+        .order_by("given_at", "id")
+        .values_list("id", "text", "status", "due_at", "to_org__name", "incident_id",
+                     "incident__received_at")
+    )  # fmt: skip
+    labels = dict(TaskStatus.choices)
+    out = []
+    for pk, text, status, due_at, org, incident_id, received_at in rows:
+        number = f"JQ{received_at.astimezone(LOCAL):%Y%m%d}-{incident_id:05d}"
+        due = _("，期限 %(t)s") % {"t": f"{due_at.astimezone(LOCAL):%m-%d %H:%M}"} if due_at else ""
+        out.append(
+            Draft(
+                ItemKind.JOINT_TASK,
+                str(pk),
+                f"{text} → {org}（{number}）",
+                f"{labels.get(status, status)}{due}",
+            )
+        )
     return out
 
 
