@@ -163,26 +163,35 @@ class Conn:
     reads the status line, headers and ``Content-Length`` body, nothing more.
     """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
+    def __init__(
+        self, host: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.host, self.reader, self.writer = host, reader, writer
 
     @classmethod
     async def open(cls, url: str) -> Conn:
         host, port = url.split("//", 1)[1].rsplit(":", 1)
-        return cls(*await asyncio.open_connection(host, int(port)))
+        return cls(host, *await asyncio.open_connection(host, int(port)))
 
     async def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes = b""
     ) -> int:
-        head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {len(body)}\r\n"
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
         head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.writer.write(head.encode() + b"\r\n" + body)
         raw = await self.reader.readuntil(b"\r\n\r\n")
-        length = 0
+        length, chunked = 0, False
         for line in raw.split(b"\r\n")[1:]:
             if line[:15].lower() == b"content-length:":
                 length = int(line[15:])
-        await self.reader.readexactly(length)
+            elif line.lower() == b"transfer-encoding: chunked":
+                chunked = True
+        if not chunked:
+            await self.reader.readexactly(length)
+        while chunked:
+            size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+            await self.reader.readexactly(size + 2)
+            chunked = size > 0
         return int(raw[9:12])
 
     def close(self) -> None:

@@ -73,23 +73,17 @@ def manage(ctx: typer.Context) -> None:
 def serve(
     host: str = "127.0.0.1",
     port: int = typer.Option(8000, envvar="PORT"),
-    workers: int = typer.Option(
-        1, envvar="JINGWU_WORKERS", help="server processes (PostgreSQL; SQLite: 1)"
-    ),
+    workers: int = typer.Option(1, envvar="JINGWU_WORKERS", help="server processes"),
 ) -> None:
     """Serve the application with uvicorn (ASGI). Ctrl-C stops it.
 
     Requests run on a few long-lived threads per process (``JINGWU_THREADS``, default 4);
-    writes of the call intake go through one writer thread per process (jingwu.writes).
-    Several processes (``--workers``) need PostgreSQL: live events cross processes by
-    LISTEN/NOTIFY there, and SQLite's single writer gains nothing from more processes.
+    the call intake writes through one writer thread per process (jingwu.writes). With
+    several processes (``--workers``, one per core) live events cross processes by
+    LISTEN/NOTIFY on PostgreSQL and by local datagram sockets on SQLite.
     """
     _django()
     import uvicorn
-    from django.db import connection
-
-    if workers > 1 and connection.vendor != "postgresql":
-        _fail("--workers above 1 needs PostgreSQL (JINGWU_DATABASE_URL)")
 
     out.print(f"Jingwu: http://{host}:{port}/   API docs: http://{host}:{port}/api/v1/docs")
     uvicorn.run(

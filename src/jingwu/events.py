@@ -7,18 +7,26 @@ through the API, which checks permissions again.
 
 One process: in-memory fan-out to asyncio queues. Several processes sharing PostgreSQL:
 ``pg_notify`` inside the writing transaction (delivered only if it commits) and a listener
-thread per process that fans the notifications out locally.
+thread per process that fans the notifications out locally. Several processes sharing one
+SQLite file (``jingwu serve --workers``): after the commit, the event also goes as a datagram
+to every other process of that database that has streams open (a Unix socket each, in a
+directory named after the database file; see :class:`Peers`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import os
+import socket
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
@@ -92,7 +100,97 @@ def publish(kind: str, *, audiences: Iterable[str], **data: Any) -> None:
                 "SELECT pg_notify(%s, %s)", [CHANNEL, json.dumps(event, ensure_ascii=False)]
             )
     else:
-        transaction.on_commit(lambda: hub.deliver(event))
+        transaction.on_commit(lambda: _fan_out(event))
+
+
+def _fan_out(event: dict[str, Any]) -> None:
+    hub.deliver(event)
+    peers.send(event)
+
+
+class Peers:
+    """The other processes on this SQLite database that have live streams open.
+
+    Each such process binds a datagram socket ``<pid>.sock`` in a directory of the temporary
+    directory named after the database file, and a thread hands what arrives to its hub. A
+    publisher sends each committed event to every socket there but its own; the socket of a
+    process that died is removed when a send is refused. Events are small (ids, statuses).
+    """
+
+    def __init__(self) -> None:
+        self._sock: socket.socket | None = None
+        self._out: socket.socket | None = None
+        self._names: list[str] = []
+        self._listed_at = 0
+        self._dir: tuple[str, Path] | None = None
+        self._lock = threading.Lock()
+
+    def directory(self) -> Path:
+        name = os.path.abspath(str(connection.settings_dict["NAME"]))
+        if self._dir is None or self._dir[0] != name:
+            digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+            self._dir = (name, Path(tempfile.gettempdir()) / f"jingwu-events-{digest}")
+        return self._dir[1]
+
+    def listen(self) -> None:
+        """Bind this process's socket and start its receiving thread (once)."""
+        with self._lock:
+            if self._sock is not None:
+                return
+            folder = self.directory()
+            folder.mkdir(mode=0o700, exist_ok=True)
+            path = folder / f"{os.getpid()}.sock"
+            path.unlink(missing_ok=True)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(str(path))
+            self._sock = sock
+        threading.Thread(
+            target=self._receive, args=(sock,), name="jingwu-peers", daemon=True
+        ).start()
+
+    def _receive(self, sock: socket.socket) -> None:
+        while True:
+            data = sock.recv(65536)
+            try:
+                hub.deliver(json.loads(data))
+            except ValueError:
+                log.warning("dropped a malformed event")
+
+    def send(self, event: dict[str, Any]) -> None:
+        """Send ``event`` to the other processes' sockets (never blocks)."""
+        with self._lock:
+            self._send(event)
+
+    def _send(self, event: dict[str, Any]) -> None:
+        folder = self.directory()
+        try:
+            changed = folder.stat().st_mtime_ns  # a socket bound or removed since the last look
+        except OSError:
+            return
+        if changed != self._listed_at:
+            own = f"{os.getpid()}.sock"
+            try:
+                self._names = [str(p) for p in folder.glob("*.sock") if p.name != own]
+            except OSError:
+                self._names = []
+            self._listed_at = changed
+        if not self._names:
+            return
+        if self._out is None:
+            self._out = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self._out.setblocking(False)
+        data = json.dumps(event, ensure_ascii=False).encode("utf-8")
+        for name in list(self._names):
+            try:
+                self._out.sendto(data, name)
+            except (ConnectionRefusedError, FileNotFoundError):  # that process is gone
+                Path(name).unlink(missing_ok=True)
+                self._names.remove(name)
+            except OSError:  # its buffer is full: that process is stalled; drop, never wait
+                log.warning("an event to %s was dropped", name)
+
+
+peers = Peers()
 
 
 def _listen_forever(dsn: dict[str, Any]) -> None:
@@ -113,8 +211,11 @@ def _listen_forever(dsn: dict[str, Any]) -> None:
 
 
 def ensure_listener() -> None:
-    """On PostgreSQL, start this process's LISTEN thread once."""
+    """Start this process's receiving thread once: LISTEN on PostgreSQL, a socket on SQLite."""
     global _listener_started
+    if connection.vendor == "sqlite":
+        peers.listen()
+        return
     if connection.vendor != "postgresql" or _listener_started:
         return
     with _listener_lock:

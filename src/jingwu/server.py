@@ -30,8 +30,6 @@ from django.db import close_old_connections
 from django.http import FileResponse, HttpResponse
 from django.urls import set_script_prefix
 
-from jingwu.writes import tidy_connections
-
 # Paths served by Django's asynchronous handler (long-lived streams).
 ASYNC_PREFIXES = ("/events/",)
 _local = threading.local()
@@ -55,6 +53,8 @@ def _tidy_connections(**_: Any) -> None:
     if not _on_pool_thread():
         close_old_connections()
         return
+    from jingwu.writes import tidy_connections  # after django.setup(): it imports models
+
     tidy_connections()
 
 

@@ -91,6 +91,10 @@ TEMPLATES = [
 ]
 
 
+# Django's SQLite backend with write transactions queued first come, first served.
+SQLITE_ENGINE = "jingwu.db.sqlite3"
+
+
 def _database() -> dict[str, object]:
     url = os.environ.get("JINGWU_DATABASE_URL", "")
     if url:
@@ -98,11 +102,12 @@ def _database() -> dict[str, object]:
         # connection per finished thread exhausts PostgreSQL's max_connections.
         db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
         if db["ENGINE"] == "django.db.backends.sqlite3":
+            db["ENGINE"] = SQLITE_ENGINE
             db["OPTIONS"] = _sqlite_options()
         return db
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": SQLITE_ENGINE,
         "NAME": DATA_DIR / "jingwu.sqlite3",
         "OPTIONS": _sqlite_options(),
     }

@@ -1,0 +1,1 @@
+"""SQLite with write transactions queued first come, first served (see ``base``)."""
