@@ -74,6 +74,23 @@ def test_the_same_key_with_a_different_call_is_a_conflict(api: Any) -> None:
     assert r.json()["detail"][0]["loc"] == ["Idempotency-Key"]
 
 
+def test_a_used_key_is_answered_even_when_the_retry_no_longer_validates(api: Any) -> None:
+    # A first call costs no look-up of its key; a retry that fails validation still finds it.
+    client = api("duty_taihe")
+    client.post("/api/v1/incidents", body(), **{"Idempotency-Key": "call-0003"})
+    r = client.post(
+        "/api/v1/incidents",
+        body(lat=OUTSIDE[0], lon=OUTSIDE[1]),
+        **{"Idempotency-Key": "call-0003"},
+    )
+    assert r.status_code == 409
+    assert r.json()["detail"][0]["loc"] == ["Idempotency-Key"]
+    fresh = client.post(
+        "/api/v1/incidents", body(lat=OUTSIDE[0], lon=OUTSIDE[1]), **{"Idempotency-Key": "new"}
+    )
+    assert fresh.status_code == 422 and not Incident.objects.filter(idempotency_key="new")
+
+
 def test_idempotency_keys_belong_to_the_creating_account(api: Any) -> None:
     a = api("duty_taihe").post("/api/v1/incidents", body(), **{"Idempotency-Key": "shared-key"})
     b = api("platform_110").post("/api/v1/incidents", body(), **{"Idempotency-Key": "shared-key"})

@@ -1,0 +1,128 @@
+"""The write queue (one writer thread, batches), the SQLite ticket lock, cross-process events."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from jingwu import events, writes
+from jingwu.audit import services as audit
+from jingwu.audit.models import AuditEntry
+from jingwu.db.sqlite3.base import TicketLock
+from jingwu.errors import Invalid
+
+
+def _wait_until(test: Any, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not test():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_waiting_jobs_commit_in_one_batch_and_a_failing_job_fails_alone() -> None:
+    queue = writes.WriteQueue()
+    running, release = threading.Event(), threading.Event()
+
+    def first() -> str:
+        running.set()
+        release.wait(10)
+        return str(audit.record(action="read", component="wq-test", object_id="first").object_id)
+
+    def ok(i: int) -> Any:
+        return lambda: audit.record(action="read", component="wq-test", object_id=f"ok-{i}")
+
+    def bad() -> None:
+        audit.record(action="read", component="wq-test", object_id="bad")
+        raise Invalid("no")
+
+    with ThreadPoolExecutor(8) as pool:
+        head = pool.submit(queue.run, first)
+        running.wait(10)  # the writer is inside the first batch
+        oks = [pool.submit(queue.run, ok(i)) for i in range(5)]
+        failing = pool.submit(queue.run, bad)
+        _wait_until(lambda: queue._queue.qsize() == 6)
+        release.set()
+        assert head.result(10) == "first"
+        hashes = [f.result(10).hash for f in oks]  # the entries, completed by the batch
+        with pytest.raises(Invalid):
+            failing.result(10)
+    assert (queue.batches, queue.jobs) == (2, 7)  # the six waiting jobs: one transaction
+    stored = AuditEntry.objects.filter(component="wq-test").order_by("id")
+    assert [e.object_id for e in stored] == ["first"] + [f"ok-{i}" for i in range(5)]
+    assert [e.hash for e in stored][1:] == hashes  # chained in the batch, before the commit
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_a_job_runs_in_place() -> None:
+    queue = writes.WriteQueue()
+    from django.db import transaction
+
+    with transaction.atomic():
+        assert queue.run(lambda: threading.current_thread().name) == (
+            threading.current_thread().name
+        )
+    assert queue.batches == 0
+
+
+def test_the_ticket_lock_serves_waiters_in_the_order_they_came() -> None:
+    lock = TicketLock()
+    assert lock.acquire(1)
+    served: list[int] = []
+
+    def waiter(i: int) -> None:
+        assert lock.acquire(10)
+        served.append(i)
+        lock.release()
+
+    threads = []
+    for i in range(6):
+        t = threading.Thread(target=waiter, args=(i,))
+        t.start()
+        threads.append(t)
+        _wait_until(lambda n=i + 1: len(lock._waiters) == n)
+    lock.release()
+    for t in threads:
+        t.join(10)
+    assert served == list(range(6))
+
+
+def test_a_waiter_gives_up_after_its_timeout_and_leaves_the_line() -> None:
+    lock = TicketLock()
+    assert lock.acquire(1)
+    assert not lock.acquire(0.05)
+    assert not lock._waiters
+    lock.release()
+    assert lock.acquire(0.05)
+
+
+def test_a_committed_event_reaches_the_other_processes_sockets_and_dead_ones_are_removed(
+    tmp_path: Any,
+) -> None:
+    folder = events.peers.directory()
+    folder.mkdir(mode=0o700, exist_ok=True)
+    alive = folder / "999999991.sock"
+    dead = folder / "999999992.sock"
+    for p in (alive, dead):
+        p.unlink(missing_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(alive))
+    gone = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    gone.bind(str(dead))
+    gone.close()  # its file stays, nobody reads it: a process that died
+    try:
+        listener.settimeout(5)
+        event = {"type": "unit.updated", "audiences": ["org:1"], "id": 7, "status": "available"}
+        events._fan_out(event)
+        assert json.loads(listener.recv(65536)) == event
+        assert not dead.exists()
+    finally:
+        listener.close()
+        alive.unlink(missing_ok=True)
