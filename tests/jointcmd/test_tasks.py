@@ -219,6 +219,9 @@ def test_the_console_panel_gives_answers_and_sends(api, persona) -> None:
         "/jointcmd/console/tasks/give/", {"target": f"{inc['id']}:{railway.pk}", "text": ""}
     )
     assert r.status_code == 422 and "请填写任务内容。" in r.content.decode()
+    r = desk.post("/jointcmd/console/tasks/give/", {"target": "", "text": "封控"})
+    assert r.status_code == 422 and "请选择警情和承办单位。" in r.content.decode()
+    assert not IncidentTask.objects.filter(incident_id=inc["id"]).exists()
     r = desk.post(
         "/jointcmd/console/tasks/give/",
         {"target": f"{inc['id']}:{railway.pk}", "text": "封控南广场出口"},

@@ -146,6 +146,8 @@ def console_task_action(request: HttpRequest, action: str, task_id: int = 0) -> 
         with transaction.atomic():
             if action == "give":
                 incident_id, _sep, org_id = (post.get("target") or "").partition(":")
+                if not org_id:
+                    raise Invalid(_("请选择警情和承办单位。"), loc=["to_organization_id"])
                 tasks.give_task(
                     actor=actor,
                     incident_id=_int(incident_id, "to_organization_id"),
