@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from jingwu.areas import services as area_services
@@ -120,10 +121,13 @@ def _areas_document(orgs: dict[str, Organization]) -> dict[str, object]:
 def _people(orgs: dict[str, Organization], password: str) -> list[DemoAccount]:
     User = get_user_model()
     accounts = []
+    # One Argon2 hash (most of a second each) for every demo account: the password is the same
+    # published demo password anyway.
+    hashed = make_password(password)
     for n, (username, name, role, org_code, superuser) in enumerate(PERSONAS, start=1):
         user, _ = User.objects.get_or_create(username=username)
         user.is_staff = user.is_superuser = superuser
-        user.set_password(password)
+        user.password = hashed
         user.save()
         person, _ = Person.objects.update_or_create(
             user=user,
