@@ -116,6 +116,64 @@ def test_duty_officer_takes_a_call_on_the_map_and_dispatches_through_the_live_co
     context.close()
 
 
+def test_the_duty_officer_reassigns_a_unit_from_the_console(browser: Any, asgi_url: str) -> None:
+    import httpx
+
+    from tests.conftest import DEMO_PASSWORD
+
+    login = {"username": "duty_taihe", "password": DEMO_PASSWORD}
+    token = httpx.post(asgi_url + "/api/v1/auth/token", json=login, timeout=30).json()["token"]
+    call = {"lat": SPOT[0], "lon": SPOT[1], "type": "纠纷", "priority": "P3", "address": "改派测试"}
+    inc = httpx.post(
+        asgi_url + "/api/v1/incidents",
+        json=call,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base_url = asgi_url
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, "duty_taihe")
+    page.goto(asgi_url + "/console/")
+    page.wait_for_selector("#console[data-ready='1']")
+    page.wait_for_function("window.jingwuLive.connected === true")
+    page.click(f"#queue li[data-id='{inc['id']}']")
+    page.wait_for_selector("#recs li[data-unit-id]")
+    first = page.locator("#recs li[data-unit-id]").first
+    old = str(first.get_attribute("data-unit-id"))
+    first.locator("button.assign").click()
+    page.wait_for_selector("ul.asg button.reassign")
+
+    page.click("ul.asg button.reassign")  # pick the assignment, then the unit that replaces it
+    page.wait_for_selector("#reassign-hint")
+    rec = page.locator("#recs li[data-unit-id]").first
+    new = str(rec.get_attribute("data-unit-id"))
+    assert new != old and "改派至此" in rec.locator("button.assign").inner_text()
+    rec.locator("button.assign").click()
+    page.wait_for_function(
+        f"document.querySelector(\"path.unit-marker[data-unit-id='{new}']\").dataset.status === 'dispatched'",
+        timeout=5_000,
+    )
+    page.wait_for_function(
+        f"document.querySelector(\"path.unit-marker[data-unit-id='{old}']\").dataset.status !== 'dispatched'",
+        timeout=5_000,
+    )
+    page.wait_for_selector("#reassign-hint", state="detached")
+    assert page.locator("ul.asg button.reassign").count() == 1  # one active unit: the new one
+    detail = httpx.get(
+        f"{asgi_url}/api/v1/incidents/{inc['id']}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()
+    active = [a["unit_id"] for a in detail["assignments"] if a["status"] == "active"]
+    assert active == [int(new)]
+    assert not errors, errors
+    context.close()
+
+
 def test_the_outsider_gets_an_empty_console(browser: Any, asgi_url: str) -> None:
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()

@@ -12,7 +12,7 @@
   };
   const ROUTE_COLOR = ["#6a1b9a", "#1565c0", "#00897b", "#8d6e63", "#546e7a"];
   const live = (window.jingwuLive = { unitEvents: 0, incidentEvents: 0, connected: false });
-  const state = { units: new Map(), queue: [], selected: null, detail: null, point: null, key: null };
+  const state = { units: new Map(), queue: [], selected: null, detail: null, point: null, key: null, reassign: null };
 
   // ---------- small helpers ----------
   function csrf() {
@@ -201,6 +201,7 @@
   const detailBox = document.getElementById("detail-box");
   const detailEl = document.getElementById("detail");
   async function select(id) {
+    if (state.selected !== id) state.reassign = null;
     state.selected = id;
     renderQueue();
     await loadDetail();
@@ -226,6 +227,7 @@
 
   function renderDetail(inc, tl, recs) {
     detailBox.hidden = false;
+    if (state.reassign && !inc.assignments.some((a) => a.id === state.reassign && a.status === "active")) state.reassign = null;
     const act = inc.can_act;
     const btn = (to, key, enabled, cls = "") => `<button type="button" class="small ${cls}" data-to="${to}" ${enabled && act ? "" : "disabled"} title="${key}">${esc(T[to])}（${key}）</button>`;
     const s = inc.status;
@@ -254,13 +256,15 @@
       ${inc.assignments.length ? `<h4>${esc(T.assigned)}</h4><ul class="asg">${inc.assignments.map((a) => `
         <li data-assignment-id="${a.id}"><span class="grow">${esc(a.unit_name)} · ${esc(cfg.unit_statuses[a.unit_status] || a.unit_status)} · ${esc(a.status_label)}
           ${a.eta_seconds != null ? ` · ${esc(T.eta)} ${clock(a.eta_seconds)}` : ""}</span>
-          ${a.status === "active" && act ? `<button type="button" class="small warn release" data-assignment-id="${a.id}">${esc(T.release)}</button>` : ""}</li>`).join("")}</ul>` : ""}
+          ${a.status === "active" && act ? `<button type="button" class="small reassign${state.reassign === a.id ? " picking" : ""}" data-assignment-id="${a.id}" aria-pressed="${state.reassign === a.id}">${esc(T.reassign)}</button>
+            <button type="button" class="small warn release" data-assignment-id="${a.id}">${esc(T.release)}</button>` : ""}</li>`).join("")}</ul>` : ""}
+      ${state.reassign ? `<p class="hint" id="reassign-hint">${esc(T.reassign_pick)}</p>` : ""}
       ${["received", "dispatched", "en_route", "on_scene"].includes(s) && act ? `<h4>${esc(T.recs)}</h4>
         <ol class="recs" id="recs">${recs.length ? recs.map((r, n) => `
           <li data-unit-id="${r.unit_id}"><span class="eta" style="color:${ROUTE_COLOR[n % 5]}">${clock(r.eta_seconds)}</span>
             <span class="grow"><b>${esc(r.unit_name)}</b> ${r.tier}${esc(T.tier)} ${r.estimated ? `(${esc(T.estimated)})` : ""} ${r.stale ? `<em>${esc(T.stale)}</em>` : ""}
               <span class="why">${r.reasons.map(esc).join(" · ")}</span></span>
-            <button type="button" class="small go assign" data-unit-id="${r.unit_id}" ${n === 0 ? 'title="A"' : ""}>${esc(T.assign)}${n === 0 ? "（A）" : ""}</button></li>`).join("")
+            <button type="button" class="small go assign" data-unit-id="${r.unit_id}" ${n === 0 ? 'title="A"' : ""}>${esc(state.reassign ? T.reassign_to : T.assign)}${n === 0 ? "（A）" : ""}</button></li>`).join("")
           : `<li>${esc(T.no_recs)}</li>`}</ol>` : ""}
       <div class="actions">
         <button type="button" class="small" id="btn-cams">${esc(T.cameras)}</button>
@@ -299,13 +303,22 @@
   }
   function assign(unitId) {
     const inc = state.detail;
-    if (inc) act(() => post(`/incidents/${inc.id}/assignments`, { unit_id: Number(unitId) }));
+    if (!inc) return;
+    const from = state.reassign;
+    state.reassign = null;
+    if (from) act(() => post(`/incidents/${inc.id}/assignments/${from}/reassign`, { unit_id: Number(unitId) }));
+    else act(() => post(`/incidents/${inc.id}/assignments`, { unit_id: Number(unitId) }));
   }
   detailEl.addEventListener("click", (e) => {
     const b = e.target.closest("button");
     if (!b || b.disabled) return;
     if (b.dataset.to) transition(b.dataset.to);
     else if (b.classList.contains("assign")) assign(b.dataset.unitId);
+    else if (b.classList.contains("reassign")) {
+      const id = Number(b.dataset.assignmentId);
+      state.reassign = state.reassign === id ? null : id;
+      refreshDetail();
+    }
     else if (b.classList.contains("release")) act(() => post(`/incidents/${state.detail.id}/assignments/${b.dataset.assignmentId}/release`, {}));
     else if (b.id === "btn-cams") showCameras();
     else if (b.id === "btn-search") showSearch();
