@@ -42,11 +42,19 @@ def response_targets() -> dict[str, int]:
     return out
 
 
+@cache
+def _labels(choices: type, language: str | None) -> dict[str, str]:
+    """Label → code in ``language`` and in Chinese (labels are fixed: kept per language)."""
+    with translation.override(language):
+        by_label = {str(label): code for code, label in choices.choices}
+    with translation.override(None):  # the Chinese labels, whatever the caller's language
+        by_label.update({str(label): code for code, label in choices.choices})
+    return by_label
+
+
 def _choice(value: object, choices: type, aliases: dict[str, str], field: str) -> str:
     text = str(value or "").strip()
-    by_label = {str(label): code for code, label in choices.choices}  # the caller's language
-    with translation.override(None):  # and the Chinese labels, whatever the caller's language
-        by_label.update({str(label): code for code, label in choices.choices})
+    by_label = _labels(choices, translation.get_language())
     code = text if text in choices.values else by_label.get(text) or aliases.get(text)
     if code is None:
         code = text.lower() if text.lower() in choices.values else None
