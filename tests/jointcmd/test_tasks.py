@@ -300,3 +300,24 @@ def test_an_open_joint_task_is_on_the_handover_until_it_is_done(api) -> None:
         i for i in second["items"] if i["kind"] == "joint_task" and i["ref"] == str(task["id"])
     )
     assert not gone["is_open"] and gone["status"] == "本班已办结" and gone["carried"]
+
+
+def test_a_partner_is_recommended_only_its_own_units(api) -> None:
+    inc = _call(api, "duty_railway")
+    url = f"/api/v1/incidents/{inc['id']}/recommendations?k=10"
+    own = set(Unit.objects.filter(code__startswith="TLGA-").values_list("pk", flat=True))
+    desk = api("duty_railway").get(url)
+    assert desk.status_code == 200
+    # The desk sees the branch's units (the nearest force, whatever its workstation).
+    assert {r["unit_id"] for r in desk.json()} - own
+    partner = api("railway_police").get(url)
+    assert partner.status_code == 200
+    ids = {r["unit_id"] for r in partner.json()}
+    assert ids and ids <= own
+    excluded = api("railway_police").get(
+        url.replace("recommendations?k=10", "recommendations/excluded")
+    )
+    assert excluded.status_code == 200
+    assert {e["unit_id"] for e in excluded.json()} <= own
+    # A force the incident is not shared with gets nothing at all.
+    assert api("outsider").get(url).status_code == 404

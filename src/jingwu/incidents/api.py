@@ -146,9 +146,9 @@ def recommendations(
     actor, now = _ctx(request)
     incident = services.get_incident(actor=actor, incident_id=incident_id)
     wanted = frozenset(s.strip() for s in skills.split(",") if s.strip())
-    return services.recommend(incident=incident, now=now, k=k, with_routes=routes, skills=wanted)[
-        "items"
-    ]
+    return services.recommend(
+        incident=incident, now=now, k=k, with_routes=routes, skills=wanted, actor=actor
+    )["items"]
 
 
 @router.get(
@@ -157,7 +157,7 @@ def recommendations(
 def excluded(request: HttpRequest, incident_id: int) -> list[dict[str, Any]]:
     actor, now = _ctx(request)
     incident = services.get_incident(actor=actor, incident_id=incident_id)
-    return services.recommend(incident=incident, now=now)["excluded"]
+    return services.recommend(incident=incident, now=now, actor=actor)["excluded"]
 
 
 @router.post(

@@ -16,6 +16,8 @@ from jingwu.engine.dispatch import (
 from jingwu.engine.roads import RoadError, route
 from jingwu.errors import Invalid
 from jingwu.incidents.models import Incident
+from jingwu.incidents.services.access import sending_orgs
+from jingwu.orgs.services import Actor
 from jingwu.units import roadgraph
 from jingwu.units import services as units
 from jingwu.units.access import org_tree
@@ -31,17 +33,21 @@ def recommend(
     k: int = 5,
     with_routes: bool = False,
     skills: frozenset[str] = frozenset(),
+    actor: Actor | None = None,
 ) -> dict[str, Any]:
     """The ``k`` best units for the incident, best first, and why the others are not proposed.
 
     Every active unit of the incident's branch is a candidate (the nearest force, whatever its
-    workstation); the engine decides by estimated arrival over the streets.
+    workstation); the engine decides by estimated arrival over the streets. A partner force the
+    incident is shared with (``actor``) is shown only its own units: it may send only those, and
+    the branch's units, positions and states are not its business.
     """
     if not 1 <= k <= 50:
         raise Invalid(_("k 必须在 1 到 50 之间。"), loc=["k"])
     graph = roadgraph.get_graph()
     branch = org_tree().branch_of(incident.organization_id)
-    snapshots = units.dispatch_snapshots(branch_ids=[branch], now=now)
+    own = sending_orgs(actor, incident) if actor is not None else None
+    snapshots = units.dispatch_snapshots(branch_ids=[branch], now=now, organization_ids=own)
     query = IncidentQuery(
         lat=incident.lat, lon=incident.lon, type=incident.type, priority=int(incident.priority[1])
     )

@@ -240,18 +240,25 @@ def set_status(*, actor: Actor, unit: Unit, to: str, now: datetime) -> Unit:
     return unit
 
 
-def dispatch_snapshots(*, branch_ids: Iterable[int], now: datetime) -> list[UnitSnapshot]:
-    """Every active unit of these branches as the dispatch engine reads it.
+def dispatch_snapshots(
+    *, branch_ids: Iterable[int], now: datetime, organization_ids: Iterable[int] | None = None
+) -> list[UnitSnapshot]:
+    """Every active unit of these branches as the dispatch engine reads it; with
+    ``organization_ids``, only the units those organizations own (a partner force's own).
 
     A unit counts as available only when it is free *and* on shift now; a returning unit is
     free (it is on its way back, not on a call).
     """
-    tree = org_tree()
-    police: set[int] = set()
-    for b in branch_ids:
-        police |= tree.police_under(b)
+    if organization_ids is not None:
+        units = Unit.objects.filter(is_active=True, organization_id__in=list(organization_ids))
+    else:
+        tree = org_tree()
+        police: set[int] = set()
+        for b in branch_ids:
+            police |= tree.police_under(b)
+        units = Unit.objects.filter(is_active=True, workstation_id__in=police)
     rows = (
-        Unit.objects.filter(is_active=True, workstation_id__in=police)
+        units
         .annotate(on_duty=on_duty_now(now))
         .values(
             "id", "name", "mode", "tier_id", "status", "skills", "last_lat", "last_lon",
