@@ -61,7 +61,7 @@ class Run:
         return (
             f"{self.name:<34} {len(self.ok) / self.seconds:8.1f} req/s   "
             f"p50 {q[49] * 1000:7.1f} ms   p99 {q[98] * 1000:7.1f} ms   "
-            f"n={len(self.ok)} errors={self.errors}"
+            f"n={len(self.ok)} errors={self.errors}" + (f" {self.statuses}" if self.errors else "")
         )
 
     @property
@@ -260,8 +260,9 @@ async def open_loop(
         conn = idle.pop() if idle else await Conn.open(url)
         try:
             status = await asyncio.wait_for(conn.request("POST", path, h, data), 30)
-        except (OSError, asyncio.IncompleteReadError, TimeoutError):
+        except (OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
             run.errors += 1
+            run.statuses[type(exc).__name__] = run.statuses.get(type(exc).__name__, 0) + 1  # type: ignore[index]
             conn.close()
             return
         idle.append(conn)
@@ -438,6 +439,9 @@ def bench(db: str, seconds: float, clients: int, workers: int, open_rate: float)
                 return asyncio.run(measure(server, seconds, clients, open_rate))
             finally:
                 server.stop()
+                log = (Path(tmp) / "server.log").read_text(errors="replace").strip().splitlines()
+                if len(log) > 1:
+                    print("  server log (last lines):\n    " + "\n    ".join(log[-12:]))
         finally:
             if db == "postgresql":
                 _pg(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
