@@ -163,6 +163,32 @@ def test_a_task_given_by_the_desk_is_accepted_live_by_the_railway_police(
     duty.locator("#task-list li.task[data-status='accepted']", has_text="封控南广场出口").wait_for(
         timeout=10_000
     )
+
+    # The railway police send one of their own units, then call it back from the same panel.
+    police.select_option("#send-unit select[name=incident_id]", value=str(incident["id"]))
+    police.click("#send-unit button[type=submit]")
+    sent = police.locator("#release-unit select[name=assignment_id] option").filter(
+        has_text=incident["number"]
+    )
+    sent.wait_for(state="attached")
+    unit_name = sent.inner_text().split("·")[-1].strip()
+    desk.wait_for_function(
+        "(name) => document.getElementById('timeline').textContent.includes('派出 ' + name)",
+        arg=unit_name,
+        timeout=10_000,
+    )
+    police.select_option(
+        "#release-unit select[name=assignment_id]", value=sent.get_attribute("value")
+    )
+    police.fill("#release-unit input[name=reason]", "另有警情")
+    police.click("#release-unit button[type=submit]")
+    sent.wait_for(state="detached")
+    desk.wait_for_function(
+        "(name) => document.getElementById('timeline').textContent.includes("
+        "'撤回 ' + name + '：另有警情')",
+        arg=unit_name,
+        timeout=10_000,
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
     police.screenshot(path=str(SHOTS / "jointcmd-tasks.png"))
     assert police.js_errors == [] and duty.js_errors == [] and desk.js_errors == []

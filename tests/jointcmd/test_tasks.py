@@ -264,6 +264,67 @@ def test_a_partner_calls_back_its_own_unit_only(api) -> None:
     assert Assignment.objects.get(pk=mine["id"]).status == "released"
 
 
+def test_the_console_panel_calls_back_the_partners_own_unit_only(api, persona) -> None:
+    from django.test import Client
+
+    def client(user: str, language: str = "zh-hans") -> Client:
+        c = Client(HTTP_ACCEPT_LANGUAGE=language)
+        c.force_login(persona(user))
+        return c
+
+    inc = _call(api, "duty_railway")
+    police = client("railway_police")
+    own, desk_unit = Unit.objects.get(code="TLGA-F1"), Unit.objects.get(code="RAILWAY-F1")
+    assert "撤回本单位力量" not in police.get("/jointcmd/console/tasks/").content.decode()
+    r = police.post("/jointcmd/console/tasks/send/", {"incident_id": inc["id"], "unit_id": own.pk})
+    assert r.status_code == 200, r.content.decode()[:300]
+    mine = Assignment.objects.get(incident_id=inc["id"], unit=own)
+    url = f"/api/v1/incidents/{inc['id']}/assignments"
+    theirs = api("duty_railway").post(url, {"unit_id": desk_unit.pk})
+    assert theirs.status_code == 201, theirs.content
+    # The panel offers the partner's own active assignment, never the desk's.
+    page = police.get("/jointcmd/console/tasks/").content.decode()
+    assert "撤回本单位力量" in page and f'<option value="{mine.pk}">' in page
+    assert f'<option value="{theirs.json()["id"]}">' not in page
+    en = client("railway_police", "en").get("/jointcmd/console/tasks/").content.decode()
+    assert "Call back our unit" in en and "Reason for calling back (optional)" in en
+    # The desk's unit: 403 by name; another organization: 403 (shared) or 404 (not shared).
+    r = police.post("/jointcmd/console/tasks/release/", {"assignment_id": theirs.json()["id"]})
+    assert r.status_code == 403 and "协作单位只能撤回本单位的力量。" in r.content.decode()
+    r = client("security_railway").post(
+        "/jointcmd/console/tasks/release/", {"assignment_id": mine.pk}
+    )
+    assert r.status_code == 403
+    r = client("outsider").post("/jointcmd/console/tasks/release/", {"assignment_id": mine.pk})
+    assert r.status_code == 404 and "派警记录不存在。" in r.content.decode()
+    r = police.post("/jointcmd/console/tasks/release/", {"assignment_id": "x"})
+    assert r.status_code == 422 and "请输入整数。" in r.content.decode()
+    r = police.post("/jointcmd/console/tasks/release/", {"assignment_id": 10**9})
+    assert r.status_code == 404
+    desk_unit.refresh_from_db()
+    own.refresh_from_db()
+    assert desk_unit.status == "dispatched" and own.status == "dispatched"
+    assert Assignment.objects.filter(incident_id=inc["id"], status="active").count() == 2
+    # Its own: called back, on the timeline and in the audit log, gone from the form.
+    r = police.post(
+        "/jointcmd/console/tasks/release/", {"assignment_id": mine.pk, "reason": "另有警情"}
+    )
+    assert r.status_code == 200, r.content.decode()[:300]
+    assert f'<option value="{mine.pk}">' not in r.content.decode()
+    mine.refresh_from_db()
+    own.refresh_from_db()
+    assert mine.status == "released" and mine.end_reason == "另有警情"
+    assert own.status == "available" and own.current_incident_id is None
+    assert TimelineEntry.objects.filter(
+        incident_id=inc["id"], kind="released", text="撤回 铁路公安站区步巡组：另有警情"
+    ).exists()
+    assert AuditEntry.objects.filter(
+        component="incidents", detail=f"release:{own.pk}", object_id=str(inc["id"])
+    ).exists()
+    desk_unit.refresh_from_db()
+    assert desk_unit.status == "dispatched"
+
+
 def test_task_errors_are_translated(api) -> None:
     inc = _call(api, "duty_railway")
     task = _give(api, inc).json()

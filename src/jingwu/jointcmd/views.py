@@ -106,6 +106,7 @@ def _render_tasks(
     actor = actor_for(request.user)
     now = timezone.now()
     shared = sharing.shared_incidents(actor=actor)
+    partner_incidents = [i for i in shared if not incidents.may_act(actor, i)]
     return render(
         request,
         "jointcmd/_tasks.html",
@@ -121,8 +122,12 @@ def _render_tasks(
                 for s in i.shares.all()
             ],
             # A partner force sends its own free units to incidents shared with it.
-            "partner_incidents": [i for i in shared if not incidents.may_act(actor, i)],
+            "partner_incidents": partner_incidents,
             "own_units": tasks.own_free_units(actor=actor, now=now) if shared else [],
+            # … and calls them back (only its own, as the API allows).
+            "own_assignments": tasks.own_active_assignments(
+                actor=actor, incident_ids=[i.pk for i in partner_incidents]
+            ),
             "errors": errors or {},
         },
         status=status,
@@ -138,7 +143,7 @@ def console_tasks(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def console_task_action(request: HttpRequest, action: str, task_id: int = 0) -> HttpResponse:
-    """Give a task, answer one, or send an own unit; the panel comes back re-rendered."""
+    """Give a task, answer one, send an own unit or call it back; the panel is re-rendered."""
     actor, now, post = actor_for(request.user), timezone.now(), request.POST
     answers = {"accept": TaskStatus.ACCEPTED, "decline": TaskStatus.DECLINED,
                "complete": TaskStatus.DONE}  # fmt: skip
@@ -166,6 +171,8 @@ def console_task_action(request: HttpRequest, action: str, task_id: int = 0) -> 
                     actor=actor, incident=incident, unit_id=_int(post.get("unit_id"), "unit_id"),
                     now=now,
                 )  # fmt: skip
+            elif action == "release":
+                _release_own(actor, _int(post.get("assignment_id"), "assignment_id"), post, now)
             elif action in answers:
                 note = post.get("reason") or post.get("answer") or ""
                 tasks.answer_task(
@@ -176,6 +183,17 @@ def console_task_action(request: HttpRequest, action: str, task_id: int = 0) -> 
     except DomainError as exc:
         return _render_tasks(request, _errors(exc), status=exc.status)
     return _render_tasks(request)
+
+
+def _release_own(actor: Any, assignment_id: int, post: Any, now: Any) -> None:
+    """Call back one assignment of an incident the actor sees (404 otherwise, 403 if the unit
+    is not the partner's own)."""
+    incident_id = tasks.assignment_incident_id(actor=actor, assignment_id=assignment_id)
+    incident = incidents.get_incident(actor=actor, incident_id=incident_id, for_update=True)
+    incidents.release_assignment(
+        actor=actor, incident=incident, assignment_id=assignment_id, now=now,
+        reason=(post.get("reason") or "").strip()[:200],
+    )  # fmt: skip
 
 
 def _local_dt(raw: str | None, field: str) -> Any:

@@ -18,8 +18,20 @@ from django.utils.translation import gettext as _
 from jingwu import events
 from jingwu.audit import services as audit
 from jingwu.errors import Invalid, InvalidTransition, NotFound
-from jingwu.incidents.models import OPEN_STATUSES, EntryKind, Incident, IncidentShare
-from jingwu.incidents.services.access import get_incident, publish_incident, require_act
+from jingwu.incidents.models import (
+    OPEN_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    EntryKind,
+    Incident,
+    IncidentShare,
+)
+from jingwu.incidents.services.access import (
+    get_incident,
+    publish_incident,
+    require_act,
+    visible_incidents,
+)
 from jingwu.incidents.services.timeline import add_entry
 from jingwu.jointcmd.models import IncidentTask, TaskStatus
 from jingwu.orgs.models import Organization
@@ -246,3 +258,30 @@ def own_free_units(*, actor: Actor, now: datetime) -> list[Unit]:
         .filter(on_duty_now(now))
         .order_by("code")
     )
+
+
+def own_active_assignments(*, actor: Actor, incident_ids: list[int]) -> list[Assignment]:
+    """The actor's own units still assigned to these incidents: what a partner may call back."""
+    if not incident_ids:
+        return []
+    return list(
+        Assignment.objects.filter(
+            incident_id__in=incident_ids,
+            status=AssignmentStatus.ACTIVE,
+            unit__organization_id__in=actor.organization_ids,
+        )
+        .select_related("unit", "incident")
+        .order_by("-assigned_at", "-id")
+    )
+
+
+def assignment_incident_id(*, actor: Actor, assignment_id: int) -> int:
+    """The incident of an assignment on an incident the actor sees, else NotFound."""
+    incident_id = (
+        Assignment.objects.filter(pk=assignment_id, incident__in=visible_incidents(actor=actor))
+        .values_list("incident_id", flat=True)
+        .first()
+    )
+    if incident_id is None:
+        raise NotFound(_("派警记录不存在。"), loc=["assignment_id"])
+    return incident_id
