@@ -139,6 +139,10 @@ class Peers:
                 return
             folder = self.directory()
             folder.mkdir(mode=0o700, exist_ok=True)
+            st = folder.stat()
+            if st.st_uid != os.getuid() or st.st_mode & 0o077:  # only ours may send us events
+                log.error("%s is not private to this user: no events from other processes", folder)
+                return
             path = folder / f"{os.getpid()}.sock"
             path.unlink(missing_ok=True)
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -164,9 +168,12 @@ class Peers:
     def _send(self, event: dict[str, Any]) -> None:
         folder = self.directory()
         try:
-            changed = folder.stat().st_mtime_ns  # a socket bound or removed since the last look
+            st = folder.stat()
         except OSError:
             return
+        if st.st_uid != os.getuid() or st.st_mode & 0o077:
+            return
+        changed = st.st_mtime_ns  # a socket bound or removed since the last look
         if changed != self._listed_at:
             own = f"{os.getpid()}.sock"
             try:

@@ -4,8 +4,8 @@ Every transaction here is ``BEGIN IMMEDIATE`` (settings): it takes SQLite's one 
 the start. SQLite makes the others poll for that lock, sleeping longer and longer between
 tries; under load a transaction can lose the race for seconds while later ones pass. This
 backend queues them instead: a thread takes this process's ticket lock (first come, first
-served, handed from one holder to the next) and then a file lock named after the database
-file (the kernel queues the processes sharing the file) before ``BEGIN``, and gives both back at
+served, handed from one holder to the next) and then a file lock beside the database file
+(the kernel queues the processes sharing the file) before ``BEGIN``, and gives both back at
 commit or rollback. SQLite's own busy timeout is left for writers outside this scheme
 (statements outside a transaction, other programs). A wait longer than the configured
 timeout fails as SQLite would: ``database is locked``.
@@ -14,9 +14,7 @@ timeout fails as SQLite would: ``database is locked``.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
-import tempfile
 import threading
 from collections import deque
 
@@ -93,9 +91,8 @@ def gate_for(name: str) -> _Gate:
 
 
 def _lock_path(name: str) -> str:
-    """The file lock of a database: in the temporary directory, named after the file."""
-    digest = hashlib.sha256(os.path.abspath(name).encode()).hexdigest()[:16]
-    return os.path.join(tempfile.gettempdir(), f"jingwu-writer-{digest}.lock")
+    """The file lock of a database: beside it (its folder is writable, as SQLite needs)."""
+    return f"{os.path.abspath(name)}-writer.lock"
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
