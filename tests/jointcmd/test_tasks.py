@@ -382,3 +382,27 @@ def test_a_partner_is_recommended_only_its_own_units(api) -> None:
     assert {e["unit_id"] for e in excluded.json()} <= own
     # A force the incident is not shared with gets nothing at all.
     assert api("outsider").get(url).status_code == 404
+
+
+def test_a_partners_own_unit_is_sent_with_its_eta(api) -> None:
+    inc = _call(api, "duty_railway")
+    own = Unit.objects.get(code="TLGA-F1")
+    # Homed at its own force, not at the station's police desk (the demo homes it there): it
+    # is not one of the branch's police units, and its ETA must still be computed.
+    Unit.objects.filter(pk=own.pk).update(workstation=own.organization)
+    recs = api("railway_police").get(f"/api/v1/incidents/{inc['id']}/recommendations?k=10")
+    assert recs.status_code == 200, recs.content
+    proposed = next(r for r in recs.json() if r["unit_id"] == own.pk)
+    assert proposed["eta_seconds"] is not None
+    r = api("railway_police").post(
+        f"/api/v1/incidents/{inc['id']}/assignments", {"unit_id": own.pk}
+    )
+    assert r.status_code == 201, r.content
+    stored = Assignment.objects.get(pk=r.json()["id"]).eta_seconds
+    assert stored is not None and stored == pytest.approx(proposed["eta_seconds"], abs=15)
+    assert r.json()["eta_seconds"] == pytest.approx(stored)
+    timeline = api("duty_railway").get(f"/api/v1/incidents/{inc['id']}/timeline").json()
+    assert any(
+        e["kind"] == "assigned" and "铁路公安站区步巡组" in e["text"] and "预计" in e["text"]
+        for e in timeline
+    )
