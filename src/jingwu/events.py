@@ -16,6 +16,8 @@ directory named after the database file; see :class:`Peers`).
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import hashlib
 import json
 import logging
@@ -147,6 +149,7 @@ class Peers:
             path.unlink(missing_ok=True)
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             sock.bind(str(path))
+            atexit.register(_remove, path)
             self._sock = sock
         threading.Thread(
             target=self._receive, args=(sock,), name="jingwu-peers", daemon=True
@@ -195,6 +198,11 @@ class Peers:
                 self._names.remove(name)
             except OSError:  # its buffer is full: that process is stalled; drop, never wait
                 log.warning("an event to %s was dropped", name)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 peers = Peers()
