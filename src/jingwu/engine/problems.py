@@ -92,8 +92,15 @@ def _clusters_of_kind(group: list[IncidentPoint], rule: ClusterRule) -> list[Clu
     proj = LocalProjection(float(lat.mean()), float(lon.mean()))
     x, y = proj.to_xy(lat, lon)
     tree = cKDTree(np.column_stack([x, y]))
-    # A 1e-9 relative slack keeps points exactly on the circle in (projection round-off).
-    neighbours = tree.query_ball_point(np.column_stack([x, y]), r=rule.radius_m * (1 + 1e-9))
+    # The projection (ellipsoid) and the rule's distance (haversine) differ by up to ~0.5 %:
+    # candidates come from the tree with room to spare, membership from the haversine itself,
+    # so a point on the circle is in or out exactly as the rule (and the assessment) says.
+    candidates = tree.query_ball_point(np.column_stack([x, y]), r=rule.radius_m * 1.01 + 1.0)
+    neighbours = [
+        [j for j in cand if haversine_m(group[c].lat, group[c].lon, group[j].lat, group[j].lon)
+         <= rule.radius_m]
+        for c, cand in enumerate(candidates)
+    ]  # fmt: skip
     secs = np.array([i.at.timestamp() for i in group])
     window = rule.window_days * 86400.0
     used = np.zeros(len(group), dtype=bool)
