@@ -1,7 +1,7 @@
 """Benchmark: incident intake through a real server process, and live-event delivery.
 
 Run with ``.venv/bin/python -m bench.intake`` (both databases) or ``--db sqlite`` /
-``--db postgresql``; ``--workers N`` server processes (default 1 on SQLite, 2 on PostgreSQL),
+``--db postgresql``; ``--workers N`` server processes (default: one per CPU),
 ``--open-rate R`` for the open-loop run (default 100 calls/s, 0 to skip). For each database it
 loads the demo into a fresh database (SQLite: a file in a temporary directory; PostgreSQL:
 ``jingwu_bench_intake`` on 127.0.0.1:5432 as ``postgres``, dropped afterwards), starts
@@ -267,9 +267,18 @@ async def open_loop(
         due = start + n / rate
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         h, data = _request(n, headers, body)
-        conn = idle.pop() if idle else await Conn.open(url)
+        conn, reused = (idle.pop(), True) if idle else (await Conn.open(url), False)
         try:
-            status = await asyncio.wait_for(conn.request("POST", path, h, data), 30)
+            try:
+                status = await asyncio.wait_for(conn.request("POST", path, h, data), 30)
+            except asyncio.IncompleteReadError:
+                if not reused:
+                    raise
+                # The server closed this idle keep-alive connection (its keep-alive timeout)
+                # before the request reached it: send it again on a new one (same key).
+                conn.close()
+                conn = await Conn.open(url)
+                status = await asyncio.wait_for(conn.request("POST", path, h, data), 30)
         except (OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
             run.errors += 1
             run.statuses[type(exc).__name__] = run.statuses.get(type(exc).__name__, 0) + 1  # type: ignore[index]
@@ -464,7 +473,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument(
         "--workers", type=int, default=0,
-        help="server processes (default: 1 on SQLite, 2 on PostgreSQL)",
+        help="server processes (default: one per CPU)",
     )  # fmt: skip
     parser.add_argument(
         "--open-rate", type=float, default=100.0,
@@ -476,7 +485,7 @@ def main() -> None:
     results = {
         db: bench(
             db, args.seconds, args.clients,
-            args.workers or (2 if db == "postgresql" else 1), args.open_rate,
+            args.workers or os.cpu_count() or 1, args.open_rate,
         )
         for db in dbs
     }  # fmt: skip
