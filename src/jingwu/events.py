@@ -35,6 +35,7 @@ from django.db import connection, transaction
 
 log = logging.getLogger(__name__)
 CHANNEL = "jingwu_events"
+SEND_TIMEOUT_S = 1.0
 
 
 @dataclass(eq=False)
@@ -164,7 +165,7 @@ class Peers:
                 log.warning("dropped a malformed event")
 
     def send(self, event: dict[str, Any]) -> None:
-        """Send ``event`` to the other processes' sockets (never blocks)."""
+        """Send ``event`` to the other processes' sockets."""
         with self._lock:
             self._send(event)
 
@@ -187,8 +188,10 @@ class Peers:
         if not self._names:
             return
         if self._out is None:
+            # A socket queues only a few datagrams (net.unix.max_dgram_qlen): a send waits for
+            # a busy receiver to catch up, up to a second; a stalled one loses the event.
             self._out = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            self._out.setblocking(False)
+            self._out.settimeout(SEND_TIMEOUT_S)
         data = json.dumps(event, ensure_ascii=False).encode("utf-8")
         for name in list(self._names):
             try:
@@ -196,7 +199,7 @@ class Peers:
             except (ConnectionRefusedError, FileNotFoundError):  # that process is gone
                 Path(name).unlink(missing_ok=True)
                 self._names.remove(name)
-            except OSError:  # its buffer is full: that process is stalled; drop, never wait
+            except OSError:  # still full after the timeout: that process is stalled
                 log.warning("an event to %s was dropped", name)
 
 
