@@ -132,6 +132,7 @@ class Server:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
+        self.stop()  # no orphan server (or its workers) left behind
         raise RuntimeError("server did not start; see " + str(log))
 
     def cpu_seconds(self) -> float:
