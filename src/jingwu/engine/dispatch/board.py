@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..roads import MODES, RoadGraph, Snaps, TimeField, snap_many
+from ..roads import MODES, RoadGraph, Snap, Snaps, TimeField, snap_many
+from .reach import ReachIndex
 from .rules import AVAILABLE, DispatchError, UnitSnapshot
 
 _SNAP_COLUMNS = {
@@ -26,6 +27,10 @@ class UnitBoard:
 
     Keep one board per graph and call ``update`` as fixes arrive; ranking then only reads
     arrays. With ``snap_now=False`` units are snapped lazily, when an incident is near them.
+
+    With ``reach_budget_s`` (or ``enable_reach_index``) every unit is snapped and searched
+    forward when its fix arrives (``ReachIndex``); rankings with a budget up to that one then
+    read the units' times from the index instead of searching from the incident (same ETAs).
     """
 
     def __init__(
@@ -35,6 +40,7 @@ class UnitBoard:
         *,
         snap_now: bool = True,
         max_snap_m: float = 300.0,
+        reach_budget_s: float | None = None,
     ) -> None:
         self.graph, self.max_snap_m, self.snap_now = graph, max_snap_m, snap_now
         self.units: list[UnitSnapshot] = list(units)
@@ -44,8 +50,41 @@ class UnitBoard:
         self._cols = _columns(self.units)
         self._version = 0  # bumped on every change of a unit: memos of rules read it
         self._memo: dict[Any, Any] = {}
+        self.reach: ReachIndex | None = None
         if snap_now:
             self._ensure_snapped(np.arange(len(self.units)))
+        if reach_budget_s is not None:
+            self.enable_reach_index(reach_budget_s)
+
+    def enable_reach_index(self, budget_s: float) -> None:
+        """Index every unit's reach within ``budget_s`` now, and keep it as fixes arrive."""
+        if self.graph is None:
+            raise DispatchError("没有路网，无法建立可达索引", code="no_graph")
+        self._ensure_snapped(np.arange(len(self.units)))
+        self.reach = ReachIndex(self.graph, budget_s)
+        for row, u in enumerate(self.units):
+            self.reach.place(u.id, row, self._position(row))
+        self._changed()
+
+    def drop_reach_index(self) -> None:
+        """Rank by searching from the incident again (the index is forgotten)."""
+        self.reach = None
+        self._changed()
+
+    def _position(self, row: int) -> Snap | None:
+        """The snapped street position of ``row`` as a ``Snap``; None when off the network."""
+        c, graph = self._cols, self.graph
+        code = int(c["mode"][row])
+        if graph is None or code < 0 or not c["snap_ok"][row] or MODES[code] not in graph.fwd:
+            return None
+        a, b, t = int(c["a"][row]), int(c["b"][row]), float(c["t"][row])
+        return Snap(
+            mode=MODES[code], edge=-1, fraction=t, a=a, b=b, t=t,
+            w_ab=float(c["w_ab"][row]), w_ba=float(c["w_ba"][row]),
+            distance_m=float(c["snap_m"][row]),
+            lat=float(graph.lat[a] + t * (graph.lat[b] - graph.lat[a])),
+            lon=float(graph.lon[a] + t * (graph.lon[b] - graph.lon[a])),
+        )  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.units)
@@ -54,6 +93,7 @@ class UnitBoard:
         """Record a new position fix or status (adding the unit if new); re-snaps it alone."""
         self._changed()
         row = self._row.get(unit.id)
+        moved = True
         if row is None:
             row = len(self.units)
             self.units.append(unit)
@@ -61,10 +101,17 @@ class UnitBoard:
             for name, col in self._cols.items():
                 self._cols[name] = np.append(col, np.zeros(1, col.dtype))
         else:
+            old = self.units[row]
+            moved = (old.lat, old.lon, old.mode) != (unit.lat, unit.lon, unit.mode)
             self.units[row] = unit
+        snapped = bool(self._cols["snapped"][row])
         self._write_row(row, unit)
-        if self.snap_now:
+        if not moved:  # a status or tier change: the snap (and reach) still hold
+            self._cols["snapped"][row] = snapped
+        if self.snap_now or self.reach is not None:
             self._ensure_snapped(np.array([row]))
+        if self.reach is not None and moved:
+            self.reach.place(unit.id, row, self._position(row))
 
     def remove(self, unit_id: int | str) -> None:
         """Forget a unit (off shift, decommissioned); the others keep their snaps."""
@@ -72,6 +119,8 @@ class UnitBoard:
         if row is None:
             return
         self._changed()
+        if self.reach is not None:
+            self.reach.forget(unit_id, row=row)
         keep = np.ones(len(self.units), bool)
         keep[row] = False
         self._cols = {name: col[keep] for name, col in self._cols.items()}

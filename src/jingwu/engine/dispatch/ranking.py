@@ -12,9 +12,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..roads import DEFAULT_MAX_SNAP_M, MODES, RoadError, RoadGraph, search, snap
+from ..roads import DEFAULT_MAX_SNAP_M, MODES, RoadError, RoadGraph, Snap, search, snap
+from ..roads.bounded import along_segment
 from ..roads.graph import InvalidPoint
 from .board import UnitBoard, float_or_nan, lacks_skills, timestamp_of
+from .reach import ReachIndex
 from .rules import (
     DEFAULT_BUDGET_S,
     DEFAULT_STALE_AFTER_S,
@@ -120,15 +122,21 @@ def explain_ranking(
     )
     now_ts = timestamp_of(now)
     dist = None
+    prep: _Prepared | None = None
+    reach = board.reach
+    if reach is not None and budget_s <= reach.budget_s:
+        prep = _Prepared({}, {})
+        if not with_exclusions:  # the index names the units in reach: keep only those
+            rows = _indexed_rows(board, reach, eligible, rows, point, budget_s, prep)
     if not with_exclusions:  # nobody beyond reach is named: leave them out at once
         rows, dist = _within_reach(board, rows, point, budget_s, detour_factor)
     ages = now_ts - board._cols["fix_ts"][rows]
     # Without exclusions to explain, search half the budget first: when the k best are
     # already in, nobody beyond can beat them (their ETA exceeds the half budget).
-    two_passes = early_stop and not with_exclusions and budget_s >= 300
+    two_passes = early_stop and not with_exclusions and budget_s >= 300 and prep is None
     limits = (budget_s / 2, budget_s) if two_passes else (budget_s,)
     for limit in limits:
-        ev = _evaluate(board, rows, point, limit, detour_factor, dist)
+        ev = _evaluate(board, rows, point, limit, detour_factor, dist, prep)
         _apply_staleness(ev, ages, stale_after_s)
         if limit == budget_s or _settled(ev, limit, k):
             break
@@ -258,6 +266,7 @@ def _evaluate(
     budget_s: float,
     detour: float,
     dist: npt.NDArray[np.float64] | None = None,
+    prep: _Prepared | None = None,
 ) -> _Evaluation:
     c = board._cols
     n = rows.size
@@ -273,7 +282,7 @@ def _evaluate(
     for m, mode in enumerate(MODES):
         if counts[m]:
             pos = np.arange(n) if counts[m] == n else (modes == m).nonzero()[0]
-            _mode_times(board, ev, pos, mode, point, budget_s, detour)
+            _mode_times(board, ev, pos, mode, point, budget_s, detour, prep)
     return ev
 
 
@@ -285,15 +294,14 @@ def _mode_times(
     point: tuple[float, float],
     budget_s: float,
     detour: float,
+    prep: _Prepared | None = None,
 ) -> None:
     """Fill ``raw_eta`` for one mode's units (``pos`` into ``ev``): network time or estimate."""
     graph = board.graph
-    target = None
-    if graph is not None and mode in graph.rev:
-        try:
-            target = snap(graph, *point, mode=mode, max_distance_m=board.max_snap_m)
-        except RoadError:
-            target = None  # the graph does not cover the incident: every unit is estimated
+    if prep is not None and mode in prep.targets:
+        target = prep.targets[mode]
+    else:
+        target = _incident_snap(board, point, mode)
     if graph is None or target is None:
         _estimate(ev, pos, mode, detour)
         return
@@ -309,11 +317,83 @@ def _mode_times(
         on_road, off_road = near[ok], near[~ok]
         on_rows = ev.rows[on_road]
     if on_road.size:
-        field, _ = search(graph, target, budget_s)
-        ev.raw_eta[on_road] = board._times_to(field, on_rows)
+        if board.reach is not None and board.reach.covers(mode, budget_s):
+            full = prep.times.get(mode) if prep is not None else None
+            if full is None:
+                full = board.reach.times_to(target, len(board))[0]
+            ev.raw_eta[on_road] = _indexed_times(board, full, target, on_rows, budget_s)
+        else:
+            field, _ = search(graph, target, budget_s)
+            ev.raw_eta[on_road] = board._times_to(field, on_rows)
     if off_road.size:
         ev.off_road[off_road] = True
         _estimate(ev, off_road, mode, detour)
+
+
+@dataclass
+class _Prepared:
+    """Per mode, the incident's snap (None: off the network) and the index's times to it."""
+
+    targets: dict[str, Snap | None]
+    times: dict[str, npt.NDArray[np.float64]]
+
+
+def _incident_snap(board: UnitBoard, point: tuple[float, float], mode: str) -> Snap | None:
+    graph = board.graph
+    if graph is None or mode not in graph.rev:
+        return None
+    try:
+        return snap(graph, *point, mode=mode, max_distance_m=board.max_snap_m)
+    except RoadError:
+        return None  # the graph does not cover the incident: every unit is estimated
+
+
+def _indexed_rows(
+    board: UnitBoard,
+    reach: ReachIndex,
+    eligible: npt.NDArray[np.bool_],
+    rows: npt.NDArray[np.int64],
+    point: tuple[float, float],
+    budget_s: float,
+    prep: _Prepared,
+) -> npt.NDArray[np.int64]:
+    """The eligible ``rows`` that may arrive within ``budget_s``: those the index finds, those
+    on the incident's own segment, and those whose ETA is an estimate (off the network, or a
+    mode the index or the incident's snap does not cover), which ``_evaluate`` then handles."""
+    c = board._cols
+    modes = c["mode"][rows]
+    counts = np.bincount(modes, minlength=len(MODES)).tolist()
+    off_network = board.memo(("off_network",), lambda: np.flatnonzero(~c["snap_ok"]))
+    parts = [off_network]
+    for m, mode in enumerate(MODES):
+        if not counts[m]:
+            continue
+        target = prep.targets[mode] = _incident_snap(board, point, mode)
+        if target is None or not reach.covers(mode, budget_s):
+            parts.append(rows[modes == m])
+            continue
+        full, found = reach.times_to(target, len(board))
+        prep.times[mode] = full
+        parts.append(found[full[found] <= budget_s])
+        same = reach.on_segment(mode, target.a, target.b)
+        if same:
+            parts.append(np.array([board._row[i] for i in same], np.int64))
+    cand = np.unique(np.concatenate(parts))
+    out: npt.NDArray[np.int64] = cand[eligible[cand]]
+    return out
+
+
+def _indexed_times(
+    board: UnitBoard,
+    full: npt.NDArray[np.float64],
+    target: Snap,
+    rows: npt.NDArray[np.int64],
+    budget_s: float,
+) -> npt.NDArray[np.float64]:
+    """``board._times_to`` of a search toward ``target``, from the index's times (``full``)."""
+    best = full[rows]
+    c = board._cols
+    return along_segment(best, c["a"][rows], c["b"][rows], c["t"][rows], target, budget_s)
 
 
 def _estimate(ev: _Evaluation, pos: npt.NDArray[np.int64], mode: str, detour: float) -> None:

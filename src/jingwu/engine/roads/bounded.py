@@ -144,20 +144,10 @@ class TimeField:
 
     def times_from_ends(self, a: I64, b: I64, t: F64, to_a: F64, to_b: F64) -> F64:
         """``times_from`` given the snaps' segment ends, fractions and times to the ends."""
-        p = self.target
         n = a.size
         ends = self.times_at_nodes(np.concatenate([a, b]))
         best = np.minimum(to_a + ends[:n], to_b + ends[n:])
-        same = (a == p.a) & (b == p.b)
-        if same.any():  # on the target's own segment: maybe straight there, no node between
-            ahead = same & (t <= p.t)
-            behind = same & (t >= p.t)
-            if math.isfinite(p.w_ab):
-                best = np.minimum(best, np.where(ahead, (p.t - t) * p.w_ab, np.inf))
-            if math.isfinite(p.w_ba):
-                best = np.minimum(best, np.where(behind, (t - p.t) * p.w_ba, np.inf))
-        best[~(best <= self.budget_s)] = np.inf
-        return best
+        return along_segment(best, a, b, t, self.target, self.budget_s)
 
     def time_from_point(self, lat: float, lon: float, *, max_distance_m: float = 300.0) -> float:
         """Time from a point (snapped in the field's mode) to the target; inf beyond budget.
@@ -178,6 +168,21 @@ class TimeField:
             np.array([True]), np.array([0]),
         )  # fmt: skip
         return float(self.times_from(one)[0])
+
+
+def along_segment(best: F64, a: I64, b: I64, t: F64, p: Snap, budget_s: float) -> F64:
+    """``best`` (times via the segments' ends to ``p``) with the straight run along ``p``'s own
+    segment for positions on it, and inf beyond ``budget_s``; ``best`` is updated in place."""
+    same = (a == p.a) & (b == p.b)
+    if same.any():  # on the target's own segment: maybe straight there, no node between
+        ahead = same & (t <= p.t)
+        behind = same & (t >= p.t)
+        if math.isfinite(p.w_ab):
+            best = np.minimum(best, np.where(ahead, (p.t - t) * p.w_ab, np.inf))
+        if math.isfinite(p.w_ba):
+            best = np.minimum(best, np.where(behind, (t - p.t) * p.w_ba, np.inf))
+    best[~(best <= budget_s)] = np.inf
+    return best
 
 
 def travel_times_to(
