@@ -360,3 +360,20 @@ def test_budgets_exactly_at_a_units_eta(which: str, request: pytest.FixtureReque
                 assert_same(graph, plain, indexed, q, budget, k=20, explain=False)
                 checked += 1
     assert checked > 30
+
+
+def test_estimates_odd_k_and_incidents_off_the_network_match(demo_graph: RoadGraph) -> None:
+    """Units far from a street (estimated), an incident beyond the graph, k of 0 or below."""
+    graph = demo_graph
+    rng = np.random.default_rng(13)
+    units = make_units(graph, 80, rng, ("car", "ebike"))
+    units += [replace(u, id=f"far{u.id}", lat=u.lat + 0.004) for u in units[:20]]
+    plain = UnitBoard(graph, units)
+    indexed = UnitBoard(graph, units, reach_budget_s=B)
+    assert not plain._cols["snap_ok"].all()  # some are estimated
+    for lat, lon in random_points(graph, 15, rng):
+        for k in (0, -2, 1, 50):
+            assert_same(graph, plain, indexed, IncidentQuery(lat, lon, "theft"), B, k=k)
+    lat, lon = random_points(graph, 1, rng)[0]
+    far = IncidentQuery(lat + 0.5, lon, "theft")
+    assert_same(graph, plain, indexed, far, B, k=5)

@@ -64,6 +64,7 @@ class UnitBoard:
         self.reach = ReachIndex(self.graph, budget_s)
         for row, u in enumerate(self.units):
             self.reach.place(u.id, row, self._position(row))
+        self.reach.compact()  # every entry in the base: no delta to read
         self._changed()
 
     def drop_reach_index(self) -> None:

@@ -127,7 +127,17 @@ def explain_ranking(
     if reach is not None and budget_s <= reach.budget_s:
         prep = _Prepared({}, {})
         if not with_exclusions:  # the index names the units in reach: keep only those
-            rows = _indexed_rows(board, reach, eligible, rows, point, budget_s, prep)
+            counts = board.memo(
+                ("eligible_modes", allowed, required_skills),
+                lambda: np.bincount(board._cols["mode"][rows], minlength=len(MODES)).tolist(),
+            )
+            rows = _indexed_rows(board, reach, eligible, rows, counts, point, budget_s, prep)
+            lean = _lean_ranking(
+                board, prep, rows, point, budget_s, detour_factor, timestamp_of(now),
+                stale_after_s, k,
+            )  # fmt: skip
+            if lean is not None:
+                return Ranking(lean, [], budget_s)
     if not with_exclusions:  # nobody beyond reach is named: leave them out at once
         rows, dist = _within_reach(board, rows, point, budget_s, detour_factor)
     ages = now_ts - board._cols["fix_ts"][rows]
@@ -353,6 +363,7 @@ def _indexed_rows(
     reach: ReachIndex,
     eligible: npt.NDArray[np.bool_],
     rows: npt.NDArray[np.int64],
+    counts: list[int],
     point: tuple[float, float],
     budget_s: float,
     prep: _Prepared,
@@ -361,26 +372,93 @@ def _indexed_rows(
     on the incident's own segment, and those whose ETA is an estimate (off the network, or a
     mode the index or the incident's snap does not cover), which ``_evaluate`` then handles."""
     c = board._cols
-    modes = c["mode"][rows]
-    counts = np.bincount(modes, minlength=len(MODES)).tolist()
     off_network = board.memo(("off_network",), lambda: np.flatnonzero(~c["snap_ok"]))
-    parts = [off_network]
+    parts = [off_network] if off_network.size else []
     for m, mode in enumerate(MODES):
         if not counts[m]:
             continue
         target = prep.targets[mode] = _incident_snap(board, point, mode)
         if target is None or not reach.covers(mode, budget_s):
-            parts.append(rows[modes == m])
+            parts.append(rows[c["mode"][rows] == m])
             continue
-        full, found = reach.times_to(target, len(board))
+        full, _ = reach.times_to(target, len(board))
         prep.times[mode] = full
-        parts.append(found[full[found] <= budget_s])
+        parts.append(np.flatnonzero(full <= budget_s))
         same = reach.on_segment(mode, target.a, target.b)
         if same:
             parts.append(np.array([board._row[i] for i in same], np.int64))
-    cand = np.unique(np.concatenate(parts))
+    if not parts:
+        return rows[:0]
+    cand = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
     out: npt.NDArray[np.int64] = cand[eligible[cand]]
     return out
+
+
+def _lean_ranking(
+    board: UnitBoard,
+    prep: _Prepared,
+    rows: npt.NDArray[np.int64],
+    point: tuple[float, float],
+    budget_s: float,
+    detour: float,
+    now_ts: float,
+    stale_after_s: float,
+    k: int,
+) -> list[Ranked] | None:
+    """The ranking of the few ``rows`` the index named, unit by unit in plain floats: the same
+    operations, in the same order, as ``_within_reach``, ``_evaluate`` (``_indexed_times``),
+    ``_apply_staleness``, ``_order`` and ``_ranked_all`` on arrays. None when one of them
+    needs an estimate (off the network, or a mode without index times): the array path then.
+    """
+    if rows.size == 0:
+        return []
+    c = board._cols
+    if not c["snap_ok"][rows].all():
+        return None
+    modes = c["mode"][rows].tolist()
+    graph = board.graph
+    assert graph is not None
+    slack: dict[int, float] = {}
+    for m in set(modes):
+        target = prep.targets.get(MODES[m])
+        if target is None or MODES[m] not in prep.times:
+            return None
+        slack[m] = (
+            budget_s * graph.vmax_mps[MODES[m]] * 1.01 + 50.0 + target.distance_m
+            + board.max_snap_m
+        )  # fmt: skip
+    dist = _straight_m(*point, c["lat"][rows], c["lon"][rows]).tolist()
+    reach_m = _reach_m(graph, budget_s, detour, board.max_snap_m)
+    cols = zip(
+        rows.tolist(), modes, dist, c["a"][rows].tolist(), c["b"][rows].tolist(),
+        c["t"][rows].tolist(), c["fix_ts"][rows].tolist(), strict=True,
+    )  # fmt: skip
+    units = board.units
+    found = []
+    for i, m, d, a, b, t, fix in cols:
+        if not (d <= reach_m and d <= slack[m]):
+            continue
+        p = prep.targets[MODES[m]]
+        assert p is not None
+        best = float(prep.times[MODES[m]][i])
+        if a == p.a and b == p.b:  # ``along_segment``
+            if t <= p.t and math.isfinite(p.w_ab):
+                best = min(best, (p.t - t) * p.w_ab)
+            if t >= p.t and math.isfinite(p.w_ba):
+                best = min(best, (t - p.t) * p.w_ba)
+        if not best <= budget_s:
+            continue
+        age = now_ts - fix
+        stale = age > stale_after_s
+        eta = best + (min(age, STALE_WIDEN_CAP_S) * STALE_WIDEN_SHARE if stale else 0.0)
+        uid = units[i].id
+        id_key = (0, uid, "") if isinstance(uid, int) else (1, 0, str(uid))
+        found.append(((eta, units[i].tier, d, id_key), (i, best, eta, age, d, stale)))
+    found.sort(key=lambda kv: kv[0])
+    return [
+        _ranked(board, r, i, raw, eta, age, d, False, False, stale, detour)
+        for r, (_, (i, raw, eta, age, d, stale)) in enumerate(found[:k], start=1)
+    ]
 
 
 def _indexed_times(

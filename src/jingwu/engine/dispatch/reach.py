@@ -44,8 +44,11 @@ COMPACT_MIN = 20_000
 
 @dataclass
 class _ModeReach:
-    """The inverted index of one mode: base and delta runs sorted by node."""
+    """The inverted index of one mode: base and delta runs sorted by node; the base's entries
+    of node ``n`` are ``ptr[n] : ptr[n + 1]``."""
 
+    n_nodes: int
+    ptr: I64 = field(default_factory=lambda: np.zeros(1, np.int64))
     nodes: I32 = field(default_factory=lambda: np.empty(0, np.int32))
     slots: I32 = field(default_factory=lambda: np.empty(0, np.int32))
     times: F64 = field(default_factory=lambda: np.empty(0, np.float64))
@@ -100,6 +103,7 @@ class _ModeReach:
         renumber = np.full(max(self.n_slots, 1), -1, np.int32)
         renumber[live_slots] = np.arange(live_slots.size, dtype=np.int32)
         self.nodes, self.times = nodes[order], times[order]
+        self.ptr = np.searchsorted(self.nodes, np.arange(self.n_nodes + 1, dtype=np.int32))
         self.slots = renumber[slots[order]]
         self.slot_row = self.slot_row[live_slots].copy()
         self.n_slots = int(live_slots.size)
@@ -112,22 +116,28 @@ class _ModeReach:
 
     def at_node(self, node: int) -> tuple[I64, F64]:
         """(board rows, times to ``node``) of the live units reaching it."""
-        key = np.array((node, node + 1), np.int32)  # the runs' dtype: no cast of the runs
-        i0, i1 = self.nodes.searchsorted(key).tolist()
-        j0, j1 = self.d_nodes.searchsorted(key).tolist()
+        i0 = i1 = 0
+        if node + 1 < self.ptr.size:
+            i0, i1 = self.ptr.item(node), self.ptr.item(node + 1)
+        j0 = j1 = 0
+        if self.d_nodes.size:
+            key = np.array((node, node + 1), np.int32)  # the run's dtype: no cast of the run
+            j0, j1 = self.d_nodes.searchsorted(key).tolist()
         if j1 > j0:
             slots = np.concatenate([self.slots[i0:i1], self.d_slots[j0:j1]])
             times = np.concatenate([self.times[i0:i1], self.d_times[j0:j1]])
         else:
             slots, times = self.slots[i0:i1], self.times[i0:i1]
         rows = self.slot_row[slots]
+        if not self.dead:
+            return rows, times
         keep = rows >= 0
         return rows[keep], times[keep]
 
     @property
     def nbytes(self) -> int:
         arrays = (self.nodes, self.slots, self.times, self.d_nodes, self.d_slots, self.d_times)
-        return sum(a.nbytes for a in arrays) + self.slot_row.nbytes
+        return sum(a.nbytes for a in arrays) + self.slot_row.nbytes + self.ptr.nbytes
 
 
 _NONE: set[int | str] = set()
@@ -158,7 +168,9 @@ class ReachIndex:
         if position is None:
             return
         mode = position.mode
-        reach = self._modes.setdefault(mode, _ModeReach())
+        reach = self._modes.get(mode)
+        if reach is None:
+            reach = self._modes[mode] = _ModeReach(self.graph.n_nodes)
         field_, _ = search(self.graph, position, self.budget_s, direction="from")
         nodes, times = field_.reached()
         reach.add(reach.new_slot(unit_id, row), nodes, times)
