@@ -340,6 +340,10 @@ def _mode_times(
         _estimate(ev, off_road, mode, detour)
 
 
+LEAN_MAX_ROWS = 48
+"""Above this many units named by the index, the array path ranks them faster."""
+
+
 @dataclass
 class _Prepared:
     """Per mode, the incident's snap (None: off the network) and the index's times to it."""
@@ -413,7 +417,7 @@ def _lean_ranking(
     if rows.size == 0:
         return []
     c = board._cols
-    if not c["snap_ok"][rows].all():
+    if rows.size > LEAN_MAX_ROWS or not c["snap_ok"][rows].all():
         return None
     modes = c["mode"][rows].tolist()
     graph = board.graph
