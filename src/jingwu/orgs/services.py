@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.signals import user_logged_in
+from django.db import connection
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -102,26 +104,50 @@ def _lineage(org_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:
 
 
 def actor_for(user: AbstractBaseUser | AnonymousUser) -> Actor:
-    """The acting person behind a user account (an anonymous actor has no grants)."""
+    """The acting person behind a user account (an anonymous actor has no grants).
+
+    Read fresh from the database on every request (a removed membership or a deactivated
+    organization takes effect at once), in two plain SQL queries; the bearer-token
+    authentication reads the memberships together with the token and attaches the actor.
+    """
     cached = getattr(user, "_jingwu_actor", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     if not user.is_authenticated:
         return Actor(user=user)
-    rows = list(
-        Membership.objects.filter(person__user=user, organization__is_active=True)
-        .select_related("organization", "person")
-        .order_by("id")
-    )
-    parents = dict(Organization.objects.values_list("id", "parent_id"))
+    with connection.cursor() as cursor:
+        cursor.execute(_MEMBERSHIP_SQL.format(where="p.user_id = %s"), [True, user.pk])
+        rows = cursor.fetchall()
+    return _attach_actor(user, rows)  # type: ignore[arg-type]
+
+
+# One row per membership (in an active organization), or one row without a membership.
+# Columns: person id, person name, membership id, organization id, role, organization kind.
+_MEMBERSHIP_SQL = """
+SELECT p.id, p.name, m.id, m.organization_id, m.role, o.kind
+FROM orgs_person p
+JOIN orgs_membership m ON m.person_id = p.id
+JOIN orgs_organization o ON o.id = m.organization_id AND o.is_active = %s
+WHERE {where}
+ORDER BY m.id
+"""
+
+
+def _attach_actor(user: AbstractBaseUser, rows: list[tuple[Any, ...]]) -> Actor:
+    """The actor from its membership rows (see ``_MEMBERSHIP_SQL``), remembered on the user."""
+    parents: dict[int, int | None] = {}
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, parent_id FROM orgs_organization")
+            parents = dict(cursor.fetchall())
     actor = Actor(
         user=user,
-        person_id=rows[0].person_id if rows else None,
-        name=rows[0].person.name if rows else str(user.get_username()),
-        grants=tuple(Grant(m.organization_id, m.organization.kind, m.role) for m in rows),
-        lineage={m.organization_id: _lineage(m.organization_id, parents) for m in rows},
+        person_id=rows[0][0] if rows else None,
+        name=rows[0][1] if rows else str(user.get_username()),
+        grants=tuple(Grant(r[3], r[5], r[4]) for r in rows),
+        lineage={r[3]: _lineage(r[3], parents) for r in rows},
     )
-    user._jingwu_actor = actor  # type: ignore[union-attr]
+    user._jingwu_actor = actor  # type: ignore[attr-defined]
     return actor
 
 
@@ -173,18 +199,68 @@ def issue_token(
 
 
 def user_for_token(*, key: str, now: datetime) -> AbstractBaseUser | None:
-    """The active user behind a token that is neither expired nor revoked, else None."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_digest(key), revoked_at__isnull=True, expires_at__gt=now)
-        .first()
-    )
-    if token is None or not token.user.is_active:
+    """The active user behind a token that is neither expired nor revoked, else None.
+
+    One plain SQL query reads the token, its user and the user's memberships (checked on
+    every call: a revoked token, a deactivated account or a removed membership take effect
+    at once); the user's actor is attached (``actor_for`` then reads nothing more).
+    """
+    model = get_user_model()
+    fields = _user_fields()
+    cols = ", ".join(f"u.{connection.ops.quote_name(f.column)}" for f in fields)
+    sql = f"""
+SELECT {cols}, t.id,
+       CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN 1 ELSE 0 END,
+       p.id, p.name, m.id, m.organization_id, m.role, o.kind
+FROM orgs_apitoken t
+JOIN {connection.ops.quote_name(model._meta.db_table)} u ON u.id = t.user_id
+LEFT JOIN orgs_person p ON p.user_id = u.id
+LEFT JOIN orgs_membership m ON m.person_id = p.id AND m.organization_id IN (
+    SELECT oa.id FROM orgs_organization oa WHERE oa.is_active = %s)
+LEFT JOIN orgs_organization o ON o.id = m.organization_id
+WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s
+ORDER BY m.id
+"""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(now - timedelta(seconds=60)), True, _digest(key), adapt(now)])
+        rows = cursor.fetchall()
+    if not rows:
         return None
+    n = len(fields)
+    values = [_convert(f, v) for f, v in zip(fields, rows[0][:n], strict=True)]
+    user = model.from_db(connection.alias, [f.attname for f in fields], values)
+    if not user.is_active:
+        return None
+    token_id, stale = rows[0][n], rows[0][n + 1]
     # Touch at most once a minute so a busy integration does not write on every call.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if stale:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    _attach_actor(user, [r[n + 2 :] for r in rows if r[n + 4] is not None])
+    return user
+
+
+def _user_fields() -> list[Any]:
+    return list(get_user_model()._meta.concrete_fields)
+
+
+_CONVERTERS: dict[tuple[str, str, str], tuple[Any, list[Any]]] = {}
+
+
+def _convert(f: Any, value: Any) -> Any:
+    """A raw column value as the ORM would give it (SQLite's text dates, 0/1 booleans)."""
+    key = (connection.vendor, f.model._meta.label, f.attname)
+    found = _CONVERTERS.get(key)
+    if found is None:
+        col = f.get_col(f.model._meta.db_table)
+        found = _CONVERTERS[key] = (
+            col,
+            connection.ops.get_db_converters(col) + f.get_db_converters(connection),
+        )
+    col, converters = found
+    for conv in converters:
+        value = conv(value, col, connection)
+    return value
 
 
 def revoke_token(*, key: str, now: datetime, request: HttpRequest | None = None) -> None:
