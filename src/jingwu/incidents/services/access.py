@@ -99,25 +99,46 @@ def sending_orgs(actor: Actor, incident: Incident) -> frozenset[int] | None:
     return partner
 
 
-def incident_audiences(incident: Incident) -> list[str]:
-    """The desk, its station and branch, the police room, and organizations it is shared with."""
+def incident_audiences(incident: Incident, shared: list[int] | None = None) -> list[str]:
+    """The desk, its station and branch, the police room, and organizations it is shared with.
+
+    ``shared``: the organizations it is shared with, when the caller has just read them.
+    """
     tree = org_tree()
-    shared = list(
-        IncidentShare.objects.filter(incident=incident).values_list("organization_id", flat=True)
-    )
+    if shared is None:
+        shared = list(
+            IncidentShare.objects.filter(incident=incident).values_list(
+                "organization_id", flat=True
+            )
+        )
     return audiences(incident.organization_id, incident.room_organization_id, *shared, tree=tree)
 
 
-def publish_incident(incident: Incident, kind: str = "incident.updated") -> None:
+def publish_incident(
+    incident: Incident, kind: str = "incident.updated", shared: list[int] | None = None
+) -> None:
     """Tell every console that may see the incident (ids and statuses only)."""
     events.publish(
         kind,
-        audiences=incident_audiences(incident),
+        audiences=incident_audiences(incident, shared),
         id=incident.pk,
         status=incident.status,
         priority=incident.priority,
         organization_id=incident.organization_id,
     )
+
+
+_LABELS: dict[str, dict[Any, Any]] = {}
+
+
+def _label(incident: Incident, name: str) -> str:
+    """``incident.get_<name>_display()`` without rebuilding the choices' dict on every call
+    (the labels are lazy: translated here, in the active language)."""
+    labels = _LABELS.get(name)
+    if labels is None:
+        labels = _LABELS[name] = dict(Incident._meta.get_field(name).flatchoices)
+    value = getattr(incident, name)
+    return str(labels.get(value, value))
 
 
 def _ref(area: Any) -> dict[str, Any] | None:
@@ -143,12 +164,12 @@ def incident_dict(incident: Incident, *, actor: Actor, now: datetime) -> dict[st
         "id": incident.pk,
         "number": incident.number,
         "type": incident.type,
-        "type_label": incident.get_type_display(),
+        "type_label": _label(incident, "type"),
         "priority": incident.priority,
         "source": incident.source,
-        "source_label": incident.get_source_display(),
+        "source_label": _label(incident, "source"),
         "status": incident.status,
-        "status_label": incident.get_status_display(),
+        "status_label": _label(incident, "status"),
         "open": incident.status in OPEN_STATUSES,
         "lat": incident.lat,
         "lon": incident.lon,
@@ -166,7 +187,7 @@ def incident_dict(incident: Incident, *, actor: Actor, now: datetime) -> dict[st
         "closed_at": incident.closed_at,
         "cancelled_at": incident.cancelled_at,
         "disposition": incident.disposition,
-        "disposition_label": incident.get_disposition_display() if incident.disposition else "",
+        "disposition_label": _label(incident, "disposition") if incident.disposition else "",
         **timing(incident, now),
     }
 
@@ -183,7 +204,12 @@ def incident_detail(
 
     ``audit_read=False`` only for the answer to the call that just wrote these fields: it
     echoes the caller's own input and reads nothing stored.
+
+    An incident just made by ``create_incident`` (in this transaction, so nobody else can
+    have touched it) carries ``created_shares``: it has no assignments yet and those shares,
+    so neither is read again.
     """
+    created_shares: list[tuple[int, str]] | None = getattr(incident, "created_shares", None)
     out = incident_dict(incident, actor=actor, now=now)
     out.update(
         description=incident.description,
@@ -216,11 +242,21 @@ def incident_detail(
                 "on_scene_at": a.on_scene_at,
                 "ended_at": a.ended_at,
             }
-            for a in incident.assignments.select_related("unit").order_by("assigned_at", "id")
+            for a in (
+                incident.assignments.select_related("unit").order_by("assigned_at", "id")
+                if created_shares is None
+                else ()
+            )
         ],
         shared_with=[
-            {"id": s.organization_id, "name": s.organization.name}
-            for s in incident.shares.select_related("organization")
+            {"id": org_id, "name": name}
+            for org_id, name in (
+                created_shares
+                if created_shares is not None
+                else incident.shares.order_by("id").values_list(
+                    "organization_id", "organization__name"
+                )
+            )
         ],
     )
     if audit_read and (incident.caller_name or incident.caller_phone):

@@ -239,4 +239,15 @@ def _after_create(actor: Actor, incident: Incident, now: datetime, desk_name: st
         object_type="incident",
         object_id=incident.pk,
     )
-    publish_incident(incident, "incident.created")
+    # Its shares (by the rules and by the reporter above), read once for the event's
+    # audiences and the answer (``incident_detail`` reads them from here).
+    incident.created_shares = list(  # type: ignore[attr-defined]
+        IncidentShare.objects.filter(incident=incident)
+        .order_by("id")
+        .values_list("organization_id", "organization__name")
+    )
+    publish_incident(
+        incident,
+        "incident.created",
+        shared=[org_id for org_id, _name in incident.created_shares],  # type: ignore[attr-defined]
+    )

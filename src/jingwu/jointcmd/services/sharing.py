@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -259,7 +260,28 @@ def _active_rules() -> dict[int, tuple[str, tuple[str, str, str], list[Organizat
     The partners are id-and-name instances (all ``share`` reads). A rule without partners
     shares nothing and is left out.
     """
-    rows = (
+    # The query is compiled once per database and run as plain SQL: building it through the
+    # ORM cost more than running it, on every incident.
+    key = (connection.alias, connection.vendor)
+    compiled = _ACTIVE_RULES_SQL.get(key)
+    if compiled is None:
+        query = _active_rules_query().query
+        compiled = _ACTIVE_RULES_SQL[key] = query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(*compiled)
+        rows = cursor.fetchall()
+    out: dict[int, tuple[str, tuple[str, str, str], list[Organization]]] = {}
+    for rule_id, name, geometry, types, priorities, org_id, org_name in rows:
+        entry = out.setdefault(rule_id, (name, (geometry, types, priorities), []))
+        entry[2].append(Organization(pk=org_id, name=org_name))
+    return out
+
+
+_ACTIVE_RULES_SQL: dict[tuple[str, str], tuple[str, tuple[Any, ...]]] = {}
+
+
+def _active_rules_query() -> Any:
+    return (
         SharingRule.partners.through.objects.filter(sharingrule__is_active=True)
         .annotate(
             geometry=Cast("sharingrule__geometry", TextField()),
@@ -277,11 +299,6 @@ def _active_rules() -> dict[int, tuple[str, tuple[str, str, str], list[Organizat
             "organization__name",
         )
     )
-    out: dict[int, tuple[str, tuple[str, str, str], list[Organization]]] = {}
-    for rule_id, name, geometry, types, priorities, org_id, org_name in rows:
-        entry = out.setdefault(rule_id, (name, (geometry, types, priorities), []))
-        entry[2].append(Organization(pk=org_id, name=org_name))
-    return out
 
 
 def apply_rules(*, incident: Incident, now: datetime) -> list[int]:
