@@ -377,3 +377,85 @@ def test_estimates_odd_k_and_incidents_off_the_network_match(demo_graph: RoadGra
     lat, lon = random_points(graph, 1, rng)[0]
     far = IncidentQuery(lat + 0.5, lon, "theft")
     assert_same(graph, plain, indexed, far, B, k=5)
+
+
+@pytest.mark.parametrize("which", ["demo", "helsinki", "big_grid"])
+def test_the_plain_float_read_equals_the_array_read(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    """``times_to_rows`` (dicts and floats, for the few hits) holds the very numbers of
+    ``times_to`` (arrays), with entries in the base, in the delta and dead ones; and the single
+    point ``snap`` the same segment, fraction and times as the batch ``snap_many``."""
+    graph: RoadGraph = request.getfixturevalue(
+        {"demo": "demo_graph", "helsinki": "helsinki"}.get(which, which)
+    )
+    rng = np.random.default_rng(41)
+    units = make_units(graph, 300, rng)
+    indexed = UnitBoard(graph, units, reach_budget_s=B)
+    reach = indexed.reach
+    assert reach is not None
+    pts = random_points(graph, 80, rng)
+    for i in range(40):  # moves: new entries in the delta, the old ones dead
+        indexed.update(replace(units[i], lat=pts[i][0], lon=pts[i][1]))
+    mode = reach._modes["car"]
+    assert mode.d_nodes.size and mode.dead
+    lats, lons = [p[0] for p in pts], [p[1] for p in pts]
+    batch = snap_many(graph, lats, lons, mode="car")
+    hits = same = 0
+    for j, (lat, lon) in enumerate(pts):
+        target = snap(graph, lat, lon, mode="car")
+        assert target.distance_m == pytest.approx(batch.distance_m[j], abs=1e-6)
+        if (target.a, target.b) == (batch.a[j], batch.b[j]):  # else a tie (a node, say)
+            same += 1
+            assert (target.t, target.w_ab, target.w_ba) == (
+                batch.t[j],
+                batch.w_ab[j],
+                batch.w_ba[j],
+            )
+        full, rows = reach.times_to(target, len(indexed))
+        got = reach.times_to_rows(target, limit=len(units))
+        assert got is not None
+        assert sorted(got) == sorted(set(rows.tolist()))
+        if got:  # more entries than the limit: the caller takes the arrays instead
+            assert reach.times_to_rows(target, limit=0) is None
+        assert all(got[r] == full[r] for r in got)  # the same sums and minima, to the bit
+        hits += len(got)
+    assert hits > 80 and same > 60
+
+
+def test_the_lean_read_answers_the_common_case(
+    demo_graph: RoadGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Units all on the network, one mode: ``_lean_indexed`` ranks without the array path (which
+    would fail here), and equal to the search path; with a unit off the network it steps
+    aside and the array path answers, also equal."""
+    from jingwu.engine.dispatch import ranking as ranking_module
+
+    graph = demo_graph
+    rng = np.random.default_rng(43)
+    units = make_units(graph, 200, rng)
+    plain = UnitBoard(graph, units)
+    indexed = UnitBoard(graph, units, reach_budget_s=B)
+
+    def no_array_path(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the array path was used")
+
+    pts = random_points(graph, 40, rng)
+    with monkeypatch.context() as m:
+        m.setattr(ranking_module, "_indexed_rows", no_array_path)
+        for lat, lon in pts:
+            assert_same(graph, plain, indexed, IncidentQuery(lat, lon, "theft"), B, explain=False)
+    far = replace(units[0], lat=units[0].lat + 0.2, status="available", tier=1)  # estimated
+    plain.update(far)
+    indexed.update(far)
+    calls: list[int] = []
+    array_path = ranking_module._indexed_rows
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return array_path(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ranking_module, "_indexed_rows", counted)
+    for lat, lon in pts[:10]:
+        assert_same(graph, plain, indexed, IncidentQuery(lat, lon, "theft"), B, explain=False)
+    assert len(calls) == 10

@@ -131,6 +131,12 @@ def explain_ranking(
                 ("eligible_modes", allowed, required_skills),
                 lambda: np.bincount(board._cols["mode"][rows], minlength=len(MODES)).tolist(),
             )
+            quick = _lean_indexed(
+                board, reach, eligible, counts, point, budget_s, detour_factor, now_ts,
+                stale_after_s, k, prep,
+            )  # fmt: skip
+            if quick is not None:
+                return Ranking(quick, [], budget_s)
             rows = _indexed_rows(board, reach, eligible, rows, counts, point, budget_s, prep)
             lean = _lean_ranking(
                 board, prep, rows, point, budget_s, detour_factor, timestamp_of(now),
@@ -381,7 +387,10 @@ def _indexed_rows(
     for m, mode in enumerate(MODES):
         if not counts[m]:
             continue
-        target = prep.targets[mode] = _incident_snap(board, point, mode)
+        if mode in prep.targets:  # snapped already by ``_lean_indexed``
+            target = prep.targets[mode]
+        else:
+            target = prep.targets[mode] = _incident_snap(board, point, mode)
         if target is None or not reach.covers(mode, budget_s):
             parts.append(rows[c["mode"][rows] == m])
             continue
@@ -396,6 +405,102 @@ def _indexed_rows(
     cand = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
     out: npt.NDArray[np.int64] = cand[eligible[cand]]
     return out
+
+
+def _lean_indexed(
+    board: UnitBoard,
+    reach: ReachIndex,
+    eligible: npt.NDArray[np.bool_],
+    counts: list[int],
+    point: tuple[float, float],
+    budget_s: float,
+    detour: float,
+    now_ts: float,
+    stale_after_s: float,
+    k: int,
+    prep: _Prepared,
+) -> list[Ranked] | None:
+    """``_indexed_rows`` then ``_lean_ranking`` without arrays: the index's few hits as a dict
+    {board row: time}, every unit read as plain floats (the same sums, minima and comparisons
+    in the same order, so the same ETAs and order). None when an eligible unit needs an
+    estimate (off the network, a mode without a snap or the index) or the index names more
+    than ``LEAN_MAX_ROWS`` units: the array path answers then (the snaps in ``prep`` are kept).
+    """
+    c = board._cols
+    off_network = board.memo(("off_network",), lambda: np.flatnonzero(~c["snap_ok"]))
+    if off_network.size and eligible[off_network].any():
+        return None
+    graph = board.graph
+    assert graph is not None
+    found: dict[int, tuple[float, Snap, float]] = {}  # row -> (index time, target, slack)
+    ok = eligible.item
+    for m, mode in enumerate(MODES):
+        if not counts[m]:
+            continue
+        target = prep.targets[mode] = _incident_snap(board, point, mode)
+        if target is None or not reach.covers(mode, budget_s):
+            return None
+        slack = budget_s * graph.vmax_mps[mode] * 1.01 + 50.0 + target.distance_m + board.max_snap_m
+        hits = reach.times_to_rows(target, 4 * LEAN_MAX_ROWS)
+        if hits is None:
+            return None
+        for i, time_s in hits.items():
+            if time_s <= budget_s and ok(i):
+                found[i] = (time_s, target, slack)
+        for uid in reach.on_segment(mode, target.a, target.b):
+            i = board._row[uid]
+            if i not in found and ok(i):
+                found[i] = (math.inf, target, slack)
+        if len(found) > LEAN_MAX_ROWS:
+            return None
+    if not found:
+        return []
+    rows = sorted(found)
+    lat, lon = point
+    ky = 6_371_008.8 * math.pi / 180.0  # ``_straight_m``, the same products per unit
+    kx = ky * math.cos(math.radians(lat))
+    c_lat, c_lon, c_a, c_b, c_t, c_fix = (
+        c["lat"].item,
+        c["lon"].item,
+        c["a"].item,
+        c["b"].item,
+        c["t"].item,
+        c["fix_ts"].item,
+    )
+    dist = np.hypot(
+        [(c_lon(i) - lon) * kx for i in rows], [(c_lat(i) - lat) * ky for i in rows]
+    ).tolist()
+    reach_m = board.memo(
+        ("reach_m", budget_s, detour),
+        lambda: _reach_m(graph, budget_s, detour, board.max_snap_m),
+    )
+    units = board.units
+    out = []
+    for i, d in zip(rows, dist, strict=True):
+        best, p, slack = found[i]
+        if not (d <= reach_m and d <= slack):
+            continue
+        a, b = c_a(i), c_b(i)
+        if a == p.a and b == p.b:  # ``along_segment``
+            t = c_t(i)
+            if t <= p.t and math.isfinite(p.w_ab):
+                best = min(best, (p.t - t) * p.w_ab)
+            if t >= p.t and math.isfinite(p.w_ba):
+                best = min(best, (t - p.t) * p.w_ba)
+        if not best <= budget_s:
+            continue
+        age = now_ts - c_fix(i)
+        stale = age > stale_after_s
+        eta = best + (min(age, STALE_WIDEN_CAP_S) * STALE_WIDEN_SHARE if stale else 0.0)
+        u = units[i]
+        uid = u.id
+        id_key = (0, uid, "") if isinstance(uid, int) else (1, 0, str(uid))
+        out.append(((eta, u.tier, d, id_key), (i, best, eta, age, d, stale)))
+    out.sort(key=lambda kv: kv[0])
+    return [
+        _ranked(board, r, i, raw, eta, age, d, False, False, stale, detour)
+        for r, (_, (i, raw, eta, age, d, stale)) in enumerate(out[:k], start=1)
+    ]
 
 
 def _lean_ranking(

@@ -134,6 +134,28 @@ class _ModeReach:
         keep = rows >= 0
         return rows[keep], times[keep]
 
+    def at_node_list(self, node: int, limit: int) -> tuple[list[int], list[float]] | None:
+        """``at_node`` as plain lists (a few units: no arrays to build and combine); None when
+        more than ``limit`` entries (live or dead) are stored for ``node``."""
+        i0 = i1 = j0 = j1 = 0
+        if node + 1 < self.ptr.size:
+            i0, i1 = self.ptr.item(node), self.ptr.item(node + 1)
+        if self.d_nodes.size:
+            key = np.array((node, node + 1), np.int32)
+            j0, j1 = self.d_nodes.searchsorted(key).tolist()
+        if i1 - i0 + j1 - j0 > limit:
+            return None
+        slots, times = self.slots[i0:i1], self.times[i0:i1]
+        if j1 > j0:
+            slots = np.concatenate([slots, self.d_slots[j0:j1]])
+            times = np.concatenate([times, self.d_times[j0:j1]])
+        rows: list[int] = self.slot_row[slots].tolist()
+        found: list[float] = times.tolist()
+        if not self.dead:
+            return rows, found
+        keep = [j for j, r in enumerate(rows) if r >= 0]
+        return [rows[j] for j in keep], [found[j] for j in keep]
+
     @property
     def nbytes(self) -> int:
         arrays = (self.nodes, self.slots, self.times, self.d_nodes, self.d_slots, self.d_times)
@@ -220,6 +242,28 @@ class ReachIndex:
         if not found:
             return out, np.empty(0, np.int64)
         return out, (np.concatenate(found) if len(found) > 1 else found[0])
+
+    def times_to_rows(self, target: Snap, limit: int = 256) -> dict[int, float] | None:
+        """``times_to`` for the rows found only, as {board row: time} (same sums and minima);
+        None when an end of the segment holds more than ``limit`` entries (a dense fleet: the
+        arrays of ``times_to`` are faster then)."""
+        reach = self._modes.get(target.mode)
+        out: dict[int, float] = {}
+        if reach is None:
+            return out
+        for node, via in target_offsets(target, "to"):
+            if not math.isfinite(via):
+                continue
+            hits = reach.at_node_list(node, limit)
+            if hits is None:
+                return None
+            rows, times = hits
+            get = out.get
+            for r, t in zip(rows, times, strict=True):
+                v = t + via
+                old = get(r)
+                out[r] = v if old is None or v < old else old
+        return out
 
     def on_segment(self, mode: str, a: int, b: int) -> set[int | str]:
         """Ids of the units placed on the segment ``a``–``b`` in ``mode``."""

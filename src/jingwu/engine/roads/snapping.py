@@ -144,24 +144,20 @@ def snap(
     px, py = (lon - g.lon0) * g.kx, (lat - g.lat0) * M_PER_DEG
     buckets: _Buckets = graph.cached(f"snap-buckets:{mode}", lambda: _build_buckets(index))
     seg, t = _nearest_bucketed(index, buckets, px, py) or _nearest_one(index, px, py)
-    a, b = int(index.a[seg]), int(index.b[seg])
-    la, lb, oa, ob = (
-        float(graph.lat[a]),
-        float(graph.lat[b]),
-        float(graph.lon[a]),
-        float(graph.lon[b]),
-    )
+    a, b = index.a.item(seg), index.b.item(seg)
+    la, lb, oa, ob = graph.lat.item(a), graph.lat.item(b), graph.lon.item(a), graph.lon.item(b)
     slat, slon = la + t * (lb - la), oa + t * (ob - oa)
-    forward = int(index.e_ab[seg]) >= 0
+    e_ab = index.e_ab.item(seg)
+    forward = e_ab >= 0
     found = Snap(
         mode=mode,
-        edge=int(index.e_ab[seg] if forward else index.e_ba[seg]),
+        edge=e_ab if forward else index.e_ba.item(seg),
         fraction=t if forward else 1.0 - t,
         a=a,
         b=b,
         t=t,
-        w_ab=float(index.w_ab[seg]),
-        w_ba=float(index.w_ba[seg]),
+        w_ab=index.w_ab.item(seg),
+        w_ba=index.w_ba.item(seg),
         distance_m=_haversine_one(lat, lon, slat, slon),
         lat=slat,
         lon=slon,
@@ -382,9 +378,9 @@ def _nearest_bucketed(
         cand = np.concatenate(parts) if len(parts) > 1 else parts[0]
         t, d = _project_onto(index, cand, px, py)
         j = int(d.argmin())
-        best = float(d[j])
+        best = d.item(j)
         if best <= r * b.size - index.half_gap:
-            return int(cand[j]), float(t[j])
+            return cand.item(j), t.item(j)
         # the answer is at most ``best`` away: a block that wide settles it in one more look
         r = max(r + 1, math.ceil((best + index.half_gap) / b.size))
     return None
