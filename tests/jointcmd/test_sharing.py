@@ -80,6 +80,20 @@ def test_a_partners_own_intake_is_shared_back(api) -> None:
     # The joint command centre's desk takes it (jurisdiction) and sees it.
     assert api("duty_railway").get(f"/api/v1/incidents/{inc['id']}").status_code == 200
     assert api("security_railway").get(f"/api/v1/incidents/{inc['id']}").status_code == 200
+    # Every share, the reporter's own included, is on the timeline and in the audit log.
+    from jingwu.audit.models import AuditEntry
+    from jingwu.incidents.models import IncidentShare, TimelineEntry
+
+    shared = set(IncidentShare.objects.filter(incident_id=inc["id"]).values_list(
+        "organization_id", flat=True))  # fmt: skip
+    assert len(shared) >= 2
+    on_timeline = {e.data.get("organization_id") for e in TimelineEntry.objects.filter(
+        incident_id=inc["id"], kind="shared")}  # fmt: skip
+    assert shared <= on_timeline
+    audited = set(AuditEntry.objects.filter(
+        object_type="incident_share", object_id=str(inc["id"])).values_list(
+        "organization_id", flat=True))  # fmt: skip
+    assert shared <= audited
 
 
 def test_types_and_priorities_narrow_a_rule(api) -> None:
@@ -214,3 +228,22 @@ def test_a_changed_rule_takes_effect_at_once_and_an_unchanged_one_is_not_reparse
     assert r.status_code == 200, r.content
     assert rule.pk not in sharing._compiled
     assert security not in names(_call(api, "duty_railway", STATION, priority="P1"))
+
+
+def test_a_desk_reporting_in_another_area_keeps_sight_on_the_record(api) -> None:
+    # 泰禾's desk takes a call at the railway station: the station's desk owns it, 泰禾 keeps
+    # sight of it by a share of its own — on the timeline and in the audit log like any share.
+    from jingwu.audit.models import AuditEntry
+    from jingwu.incidents.models import IncidentShare, TimelineEntry
+    from jingwu.orgs.models import Organization
+
+    inc = _call(api, "duty_taihe", STATION, type_="lost_person", priority="P2")
+    taihe = Organization.objects.get(code="ws-taihe").pk
+    assert IncidentShare.objects.filter(incident_id=inc["id"], organization_id=taihe).exists()
+    assert api("duty_taihe").get(f"/api/v1/incidents/{inc['id']}").status_code == 200
+    assert TimelineEntry.objects.filter(
+        incident_id=inc["id"], kind="shared", data__organization_id=taihe
+    ).exists()
+    assert AuditEntry.objects.filter(
+        object_type="incident_share", object_id=str(inc["id"]), organization_id=taihe
+    ).exists()
