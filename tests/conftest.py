@@ -8,7 +8,7 @@ legal-aid lawyer, a window clerk, a branch commander, and an outsider who must s
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -37,9 +37,14 @@ def _ensure_demo() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock():
         _ensure_demo()
+    yield
+    # Before the test database is dropped: the live-event listener lets go of its connection.
+    from jingwu import events
+
+    events.stop_listener()
 
 
 @pytest.fixture

@@ -126,3 +126,49 @@ def test_a_committed_event_reaches_the_other_processes_sockets_and_dead_ones_are
     finally:
         listener.close()
         alive.unlink(missing_ok=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_event_reaches_a_stream_of_this_process_and_the_listener_stops() -> None:
+    """The path each database takes between processes: LISTEN/NOTIFY on PostgreSQL (another
+    connection's NOTIFY reaches this process's hub), the socket folder on SQLite; an event of a
+    rolled-back transaction never arrives."""
+    import asyncio
+
+    from django.db import connection, transaction
+
+    async def receive() -> list[dict[str, Any]]:
+        sub = events.hub.subscribe(["org:4242"])
+        got: list[dict[str, Any]] = []
+        try:
+            await asyncio.to_thread(events.ensure_listener)
+            await asyncio.sleep(0.3)  # the listener has issued LISTEN
+
+            def write(commit: bool) -> None:
+                try:
+                    with transaction.atomic():
+                        events.publish("t.ev", audiences=["org:4242"], n=1 if commit else 0)
+                        if not commit:
+                            raise RuntimeError("rolled back")
+                except RuntimeError:
+                    pass
+                connection.close()
+
+            await asyncio.to_thread(write, False)
+            await asyncio.to_thread(write, True)
+            got.append(await asyncio.wait_for(sub.queue.get(), timeout=5))
+            await asyncio.sleep(0.3)
+            while not sub.queue.empty():
+                got.append(sub.queue.get_nowait())
+        finally:
+            events.hub.unsubscribe(sub)
+        return got
+
+    got = asyncio.run(receive())
+    assert [(e["type"], e["n"]) for e in got] == [("t.ev", 1)]
+    if connection.vendor == "postgresql":
+        thread = events._listener_thread
+        assert thread is not None and thread.is_alive()
+        events.stop_listener()
+        assert not thread.is_alive()
+        assert events._listener_thread is None

@@ -211,26 +211,44 @@ def _remove(path: Path) -> None:
 peers = Peers()
 
 
+_listener_stop = threading.Event()
+_listener_thread: threading.Thread | None = None
+
+
 def _listen_forever(dsn: dict[str, Any]) -> None:
     import psycopg
 
-    while True:
+    while not _listener_stop.is_set():
         try:
             with psycopg.connect(**dsn, autocommit=True) as conn:
                 conn.execute(f"LISTEN {CHANNEL}")
-                for note in conn.notifies():
-                    try:
-                        hub.deliver(json.loads(note.payload))
-                    except ValueError:
-                        log.warning("dropped a malformed event")
+                while not _listener_stop.is_set():  # wakes each second to see if it must stop
+                    for note in conn.notifies(timeout=1.0):
+                        try:
+                            hub.deliver(json.loads(note.payload))
+                        except ValueError:
+                            log.warning("dropped a malformed event")
         except Exception:  # the database went away: retry, the streams stay open
             log.exception("event listener lost its connection; retrying")
-            time.sleep(1.0)
+            _listener_stop.wait(1.0)
+
+
+def stop_listener(timeout: float = 5.0) -> None:
+    """Stop this process's LISTEN thread and close its connection (before dropping a database)."""
+    global _listener_started, _listener_thread
+    with _listener_lock:
+        thread, _listener_thread = _listener_thread, None
+        if thread is None:
+            return
+        _listener_stop.set()
+        thread.join(timeout)
+        _listener_stop.clear()
+        _listener_started = False
 
 
 def ensure_listener() -> None:
     """Start this process's receiving thread once: LISTEN on PostgreSQL, a socket on SQLite."""
-    global _listener_started
+    global _listener_started, _listener_thread
     if connection.vendor == "sqlite":
         peers.listen()
         return
@@ -242,9 +260,10 @@ def ensure_listener() -> None:
         params = connection.get_connection_params()
         params.pop("cursor_factory", None)
         params.pop("context", None)
-        threading.Thread(
+        _listener_thread = threading.Thread(
             target=_listen_forever, args=(params,), name="jingwu-events", daemon=True
-        ).start()
+        )
+        _listener_thread.start()
         _listener_started = True
 
 
