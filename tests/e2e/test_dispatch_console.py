@@ -43,9 +43,8 @@ def _marker_status(page: Any, unit_id: str) -> str:
     )
 
 
-def test_duty_officer_takes_a_call_on_the_map_and_dispatches_through_the_live_console(
-    browser: Any, asgi_url: str
-) -> None:
+def _open_console(browser: Any, asgi_url: str) -> tuple[Any, Any, list[str]]:
+    """duty_taihe's live console, connected to the stream; page errors are collected."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -56,6 +55,13 @@ def test_duty_officer_takes_a_call_on_the_map_and_dispatches_through_the_live_co
     page.goto(asgi_url + "/console/")
     page.wait_for_selector("#console[data-ready='1']")
     page.wait_for_function("window.jingwuLive.connected === true")
+    return context, page, errors
+
+
+def test_duty_officer_takes_a_call_on_the_map_and_dispatches_through_the_live_console(
+    browser: Any, asgi_url: str
+) -> None:
+    context, page, errors = _open_console(browser, asgi_url)
 
     # Click the map where the caller is.
     page.evaluate(f"jingwuLive.map.setView([{SPOT[0]}, {SPOT[1]}], 18, {{animate: false}})")
@@ -130,16 +136,7 @@ def test_the_duty_officer_reassigns_a_unit_from_the_console(browser: Any, asgi_u
         headers={"Authorization": f"Bearer {token}"},
         timeout=30,
     ).json()
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.base_url = asgi_url
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    log_in(page, "duty_taihe")
-    page.goto(asgi_url + "/console/")
-    page.wait_for_selector("#console[data-ready='1']")
-    page.wait_for_function("window.jingwuLive.connected === true")
+    context, page, errors = _open_console(browser, asgi_url)
     page.click(f"#queue li[data-id='{inc['id']}']")
     page.wait_for_selector("#recs li[data-unit-id]")
     first = page.locator("#recs li[data-unit-id]").first
