@@ -12,7 +12,6 @@ from ninja import Router, Schema, Status
 
 from jingwu.jointcmd.models import TaskStatus
 from jingwu.jointcmd.services import tasks
-from jingwu.jointcmd.services.rosters import LOCAL
 from jingwu.orgs.services import actor_for
 
 router = Router(tags=["joint command"])
@@ -46,16 +45,13 @@ def list_tasks(
     "/incidents/{incident_id}/tasks", response={201: dict}, summary="Give a partner force a task"
 )
 def give_task(request: HttpRequest, incident_id: int, payload: TaskIn) -> Status[dict[str, Any]]:
-    due = payload.due_at
-    if due is not None and due.tzinfo is None:
-        due = due.replace(tzinfo=LOCAL)  # the console's forms send Beijing time
     with transaction.atomic():
         task = tasks.give_task(
             actor=actor_for(request.user),
             incident_id=incident_id,
             to_org_id=payload.to_organization_id,
             text=payload.text,
-            due_at=due,
+            due_at=payload.due_at,
             now=timezone.now(),
         )
     return Status(201, _out(request, task))

@@ -34,6 +34,7 @@ from jingwu.incidents.services.access import (
 )
 from jingwu.incidents.services.timeline import add_entry
 from jingwu.jointcmd.models import IncidentTask, TaskStatus
+from jingwu.jointcmd.services.rosters import LOCAL
 from jingwu.orgs.models import Organization
 from jingwu.orgs.services import Actor
 from jingwu.units.access import audiences, police_reach
@@ -96,6 +97,8 @@ def give_task(
     org = Organization.objects.filter(pk=to_org_id).first() if to_org_id else None
     if org is None or not shared.exists():
         raise Invalid(_("此警情未共享给该单位，不能向其下达任务。"), loc=["to_organization_id"])
+    if due_at is not None and due_at.tzinfo is None:
+        due_at = due_at.replace(tzinfo=LOCAL)  # a time without a zone is Beijing time
     if due_at is not None and due_at <= now:
         raise Invalid(_("完成期限须晚于现在。"), loc=["due_at"])
     task = IncidentTask.objects.create(

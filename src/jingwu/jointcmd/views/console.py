@@ -20,7 +20,6 @@ from jingwu.incidents import services as incidents
 from jingwu.jointcmd import present
 from jingwu.jointcmd.models import TaskStatus
 from jingwu.jointcmd.services import handovers, patrols, rosters, sharing, tasks
-from jingwu.jointcmd.services.rosters import LOCAL
 from jingwu.jointcmd.views.common import field_errors, int_field, joint_area, not_found
 from jingwu.orgs.services import actor_for
 
@@ -130,7 +129,7 @@ def console_task_action(request: HttpRequest, action: str, task_id: int = 0) -> 
                     incident_id=int_field(incident_id, "to_organization_id"),
                     to_org_id=int_field(org_id, "to_organization_id"),
                     text=post.get("text", ""),
-                    due_at=_local_dt(post.get("due_at"), "due_at"),
+                    due_at=_parsed_dt(post.get("due_at"), "due_at"),
                     now=now,
                 )
             elif action == "send":
@@ -170,10 +169,11 @@ def _release_own(actor: Any, assignment_id: int, post: Any, now: Any) -> None:
     )  # fmt: skip
 
 
-def _local_dt(raw: str | None, field: str) -> Any:
+def _parsed_dt(raw: str | None, field: str) -> Any:
+    """The form's time (a time without a zone is read as Beijing time by the service)."""
     if not raw:
         return None
     parsed = parse_datetime(raw)
     if parsed is None:
         raise Invalid(_("时间格式不正确。"), loc=[field])
-    return parsed.replace(tzinfo=LOCAL) if parsed.tzinfo is None else parsed
+    return parsed
