@@ -29,7 +29,7 @@ from jingwu.incidents.services.config import (
     clean_type,
     response_targets,
 )
-from jingwu.incidents.services.timeline import add_entry
+from jingwu.incidents.services.timeline import add_entry, add_share
 from jingwu.orgs.services import Actor
 from jingwu.units.access import police_reach
 
@@ -227,20 +227,10 @@ def _after_create(actor: Actor, incident: Incident, now: datetime, desk_name: st
     if not police_reach(actor) & {incident.organization_id, incident.room_organization_id}:
         # A partner (or another desk) that reports an incident keeps sight of it.
         for org_id in sorted(actor.organization_ids)[:1]:
-            _share, created = IncidentShare.objects.get_or_create(
-                incident=incident, organization_id=org_id,
-                defaults={"shared_at": now, "shared_by": actor.user},
+            add_share(
+                incident=incident, organization_id=org_id, at=now, actor=actor,
+                text=_("报警单位保持可见（本单位报警）"), component="incidents", detail="reporter",
             )  # fmt: skip
-            if created:  # a share like any other: on the timeline and in the audit log
-                add_entry(
-                    incident=incident, kind=EntryKind.SHARED, at=now, actor=actor,
-                    text=_("报警单位保持可见（本单位报警）"), organization_id=org_id,
-                )  # fmt: skip
-                audit.record(
-                    action="create", component="incidents", user=actor.user,
-                    organization_id=org_id, object_type="incident_share",
-                    object_id=incident.pk, detail="reporter",
-                )  # fmt: skip
     audit.record(
         action="create",
         component="incidents",

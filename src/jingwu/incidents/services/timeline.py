@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from jingwu.audit import services as audit
 from jingwu.errors import Invalid
-from jingwu.incidents.models import EntryKind, Incident, TimelineEntry
+from jingwu.incidents.models import EntryKind, Incident, IncidentShare, TimelineEntry
 from jingwu.orgs.services import Actor
 
 
@@ -82,3 +82,38 @@ def list_timeline(*, incident: Incident) -> list[dict[str, Any]]:
         }
         for e in TimelineEntry.objects.filter(incident=incident).order_by("at", "id")
     ]
+
+
+def add_share(
+    *,
+    incident: Incident,
+    organization_id: int,
+    text: str,
+    at: datetime,
+    actor: Actor | None,
+    component: str,
+    detail: str,
+    actor_name: str = "",
+) -> bool:
+    """Share the incident with one organization: the share, its timeline line and its audit row.
+
+    Returns False (and writes nothing) when it is already shared with it. Call inside the
+    incident's transaction.
+    """
+    _share, created = IncidentShare.objects.get_or_create(
+        incident=incident,
+        organization_id=organization_id,
+        defaults={"shared_at": at, "shared_by": actor.user if actor else None},
+    )
+    if not created:
+        return False
+    add_entry(
+        incident=incident, kind=EntryKind.SHARED, at=at, actor=actor, actor_name=actor_name,
+        text=text, organization_id=organization_id,
+    )  # fmt: skip
+    audit.record(
+        action="create", component=component, user=actor.user if actor else None,
+        organization_id=organization_id, object_type="incident_share",
+        object_id=incident.pk, detail=detail[:200],
+    )  # fmt: skip
+    return True

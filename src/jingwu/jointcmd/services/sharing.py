@@ -28,14 +28,13 @@ from jingwu.engine.jurisdiction import GeometryError, parse_geometry
 from jingwu.errors import Invalid, NotFound
 from jingwu.incidents.models import (
     OPEN_STATUSES,
-    EntryKind,
     Incident,
     IncidentShare,
     IncidentType,
     Priority,
 )
 from jingwu.incidents.services.access import incident_dict, visible_incidents
-from jingwu.incidents.services.timeline import add_entry
+from jingwu.incidents.services.timeline import add_share
 from jingwu.jointcmd.models import JointArea, SharingRule
 from jingwu.jointcmd.services.access import require_staff, scope_ids, staff_scope_ids
 from jingwu.orgs.models import Organization
@@ -225,32 +224,16 @@ def share(
     """
     if organization.pk == incident.organization_id:
         return False
-    _share, created = IncidentShare.objects.get_or_create(
+    return add_share(
         incident=incident,
-        organization=organization,
-        defaults={"shared_at": now, "shared_by": actor.user if actor else None},
-    )
-    if not created:
-        return False
-    add_entry(
-        incident=incident,
-        kind=EntryKind.SHARED,
+        organization_id=organization.pk,
+        text=_("共享给%(org)s（%(reason)s）") % {"org": organization.name, "reason": reason},
         at=now,
         actor=actor,
         actor_name=actor.name if actor else _("联勤共享规则"),
-        text=_("共享给%(org)s（%(reason)s）") % {"org": organization.name, "reason": reason},
-        organization_id=organization.pk,
-    )
-    audit.record(
-        action="create",
         component="jointcmd",
-        user=actor.user if actor else None,
-        organization_id=organization.pk,
-        object_type="incident_share",
-        object_id=incident.pk,
-        detail=reason[:200],
+        detail=reason,
     )
-    return True
 
 
 def _active_rules() -> dict[int, tuple[str, tuple[str, str, str], list[Organization]]]:
