@@ -21,7 +21,6 @@ from jingwu.orgs.services import Actor
 from jingwu.units import roadgraph
 from jingwu.units import services as units
 from jingwu.units.access import org_tree
-from jingwu.units.models import Unit
 
 #: How far (in travel time) a unit may be and still be proposed: the hills of 鼓岭 are far.
 BUDGET_S = 1800.0
@@ -112,15 +111,8 @@ def route_for(
 def eta_for(*, incident: Incident, unit_id: int, now: datetime) -> float | None:
     """The engine's ETA for one unit (stored with the assignment to compare with the arrival),
     whichever organization owns it: a branch's police unit or a partner force's own."""
-    owner = Unit.objects.filter(pk=unit_id).values_list("organization_id", flat=True).first()
-    if owner is None:
-        return None
     graph = roadgraph.get_graph()
-    snaps = [
-        s
-        for s in units.dispatch_snapshots(branch_ids=(), now=now, organization_ids=[owner])
-        if s.id == unit_id
-    ]
+    snaps = units.dispatch_snapshots(now=now, unit_ids=[unit_id])
     if not snaps:
         return None
     query = IncidentQuery(lat=incident.lat, lon=incident.lon, type=incident.type)

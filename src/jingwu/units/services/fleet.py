@@ -241,15 +241,22 @@ def set_status(*, actor: Actor, unit: Unit, to: str, now: datetime) -> Unit:
 
 
 def dispatch_snapshots(
-    *, branch_ids: Iterable[int], now: datetime, organization_ids: Iterable[int] | None = None
+    *,
+    branch_ids: Iterable[int] = (),
+    now: datetime,
+    organization_ids: Iterable[int] | None = None,
+    unit_ids: Iterable[int] | None = None,
 ) -> list[UnitSnapshot]:
     """Every active unit of these branches as the dispatch engine reads it; with
-    ``organization_ids``, only the units those organizations own (a partner force's own).
+    ``organization_ids``, only the units those organizations own (a partner force's own); with
+    ``unit_ids``, just those units, whoever owns them.
 
     A unit counts as available only when it is free *and* on shift now; a returning unit is
     free (it is on its way back, not on a call).
     """
-    if organization_ids is not None:
+    if unit_ids is not None:
+        units = Unit.objects.filter(is_active=True, pk__in=list(unit_ids))
+    elif organization_ids is not None:
         units = Unit.objects.filter(is_active=True, organization_id__in=list(organization_ids))
     else:
         tree = org_tree()
