@@ -49,14 +49,15 @@ def _count(client: Any, payload: dict[str, Any], key: str) -> tuple[Any, list[st
 
 
 def _pinned(shares: int) -> int:
-    """Token with memberships, organization tree, area freshness, insert, sharing rules,
-    timeline, audit (chain head and row: one each per audit row here, in the test's
-    transaction; the writer chains a whole batch at once), shares read; and for each share by
-    a rule: look-up, insert, timeline, audit (head and row). PostgreSQL adds the audit
-    chain's lock to each audit row and the event's NOTIFY."""
+    """Token with memberships, organization tree, area freshness, sharing rules (these read
+    before the write); then the incident's insert, its timeline lines in one insert, its
+    shares in one insert (when it has any) and the audit rows (chain head and row: one each
+    per audit row here, in the test's transaction; the writer chains a whole batch at once).
+    PostgreSQL adds the audit chain's lock to each audit row and the event's NOTIFY."""
+    sqlite = 6 + (1 if shares else 0) + 2 * (1 + shares)
     if connection.vendor == "postgresql":
-        return 11 + 6 * shares
-    return 9 + 5 * shares
+        return sqlite + (1 + shares) + 1
+    return sqlite
 
 
 def test_a_call_costs_a_pinned_number_of_queries(api: Any) -> None:

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from jingwu.audit.models import Action, AuditEntry, Outcome
+from jingwu.db.insert import insert
 
 GENESIS = "0" * 64
 # One key for PostgreSQL's advisory lock that serialises appends, so the chain stays linear.
@@ -104,14 +105,17 @@ def _append(entries: list[AuditEntry]) -> None:
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
     # On SQLite the IMMEDIATE transaction already holds the one write lock.
-    prev = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+    with connection.cursor() as cur:
+        cur.execute(_HEAD_SQL)
+        head = cur.fetchone()
+    prev = head[0] if head else GENESIS
     for entry in entries:
         entry.prev_hash = prev
         entry.hash = prev = compute_hash(entry, prev)
-    if len(entries) == 1:
-        entries[0].save()
-    else:
-        AuditEntry.objects.bulk_create(entries)
+    insert(entries)  # new rows only (append-only: ``AuditEntry.save`` refuses an update)
+
+
+_HEAD_SQL = f"SELECT hash FROM {AuditEntry._meta.db_table} ORDER BY id DESC LIMIT 1"
 
 
 _local = threading.local()

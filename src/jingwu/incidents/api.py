@@ -108,17 +108,15 @@ def create(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Status[Any]:
     actor, now = _ctx(request)
-    fields = payload.dict()
-
-    def job() -> tuple[bool, dict[str, Any]]:
-        incident, created = services.create_incident(
-            actor=actor, fields=fields, now=now, idempotency_key=idempotency_key
-        )
-        return created, _detail(request, incident, actor, now, audit_read=not created)
-
-    # The write queue: one writer thread, many calls to a commit; the answer (and its
-    # audited read) is given only once the batch holding this call has committed.
-    created, body = writes.run(job)
+    # The write goes through the write queue (one writer thread, many calls to a commit),
+    # so the answer describes committed data; reading and checking happen before, here.
+    incident, created = services.create_incident(
+        actor=actor, fields=payload.dict(), now=now, idempotency_key=idempotency_key
+    )
+    if created:  # the answer echoes the call's own input: no stored personal data read
+        body = _detail(request, incident, actor, now, audit_read=False)
+    else:  # a retry: the stored incident, its read audited (a write, so queued too)
+        body = writes.run(lambda: _detail(request, incident, actor, now))
     return Status(201 if created else 200, body)
 
 

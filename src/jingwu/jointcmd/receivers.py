@@ -9,6 +9,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from jingwu.incidents.models import Incident
+from jingwu.incidents.services.intake import register_share_planner
 from jingwu.jointcmd.models import SharingRule
 from jingwu.jointcmd.services import sharing
 
@@ -18,8 +19,13 @@ def share_by_rules(
     sender: Any, instance: Incident, created: bool, raw: bool = False, **kwargs: Any
 ) -> None:
     # Inside the intake's transaction: the shares commit (and are announced) with the incident.
-    if created and not raw:
+    # The intake plans them before it writes (``planned_rule_shares``); this is for incidents
+    # saved some other way.
+    if created and not raw and not getattr(instance, "shares_planned", False):
         sharing.apply_rules(incident=instance, now=timezone.now())
+
+
+register_share_planner("jointcmd.rules", sharing.planned_rule_shares)
 
 
 @receiver(post_save, sender=SharingRule, dispatch_uid="jointcmd.forget_saved_rule")

@@ -10,18 +10,22 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingwu import writes
 from jingwu.areas.models import Area
 from jingwu.areas.services import AreaRef, locate
 from jingwu.audit import services as audit
+from jingwu.db.insert import insert, insert_with_signals
 from jingwu.errors import Conflict, DomainError, Forbidden, Invalid
-from jingwu.incidents.models import EntryKind, Incident, IncidentShare
+from jingwu.incidents.models import EntryKind, Incident, IncidentShare, TimelineEntry
 from jingwu.incidents.services.access import publish_incident
 from jingwu.incidents.services.config import (
     clean_priority,
@@ -29,7 +33,7 @@ from jingwu.incidents.services.config import (
     clean_type,
     response_targets,
 )
-from jingwu.incidents.services.timeline import add_entry, add_share
+from jingwu.orgs.models import Organization
 from jingwu.orgs.services import Actor
 from jingwu.units.access import police_reach
 
@@ -147,6 +151,30 @@ def _existing(actor: Actor, key: str, fingerprint: str) -> Incident:
     return incident
 
 
+@dataclass(frozen=True)
+class PlannedShare:
+    """A share decided before the incident is written (by a rule, or the reporter's own)."""
+
+    organization_id: int
+    organization_name: str
+    text: str
+    component: str
+    detail: str
+    actor_name: str = ""
+    by_actor: bool = False  # shared by the calling actor (else by a rule: no user)
+
+
+#: Who else sees a new incident: functions (incident not yet saved, now) → planned shares,
+#: registered by the apps above this one (joint command's sharing rules). They only read.
+SharePlanner = Callable[[Incident, datetime], list[PlannedShare]]
+_planners: dict[str, SharePlanner] = {}
+
+
+def register_share_planner(name: str, planner: SharePlanner) -> None:
+    """Consult ``planner`` for every new incident (one per name; registering again replaces)."""
+    _planners[name] = planner
+
+
 def create_incident(
     *, actor: Actor, fields: dict[str, Any], now: datetime, idempotency_key: str | None = None
 ) -> tuple[Incident, bool]:
@@ -155,6 +183,11 @@ def create_incident(
     ``fields``: lat, lon, crs, address, type, priority, caller_name, caller_phone,
     description, source, called_at. Out-of-district points, unknown types and bad priorities
     raise Invalid and write nothing. A partner organization's report is shared with it.
+
+    Everything that only reads (validation, jurisdiction, the sharing rules, the texts) is
+    done first, by the calling thread; the write itself (the incident, its timeline lines,
+    shares and audit rows, all inserted at once) goes through the write queue
+    (:mod:`jingwu.writes`), so the database's one write lock is held for the inserts alone.
     """
     if not actor.grants:
         raise Forbidden(_("您的账号尚未加入任何单位，不能录入警情。"))
@@ -173,21 +206,126 @@ def create_incident(
             return _existing(actor, key, fingerprint), False
         raise
     lat, lon = _point(fields)
+    incident = Incident(
+        **clean, **place, lat=lat, lon=lon, target_s=response_targets()[clean["priority"]],
+        created_by=actor.user, idempotency_key=key or "", request_fingerprint=fingerprint,
+    )  # fmt: skip
+    shares = _planned_shares(actor, incident, now)
     try:
-        with transaction.atomic():  # a savepoint: a lost race on the key rolls back only this
-            incident = Incident.objects.create(
-                **clean, **place, lat=lat, lon=lon, target_s=response_targets()[clean["priority"]],
-                created_by=actor.user, idempotency_key=key or "", request_fingerprint=fingerprint,
-            )  # fmt: skip
-    except IntegrityError:
+        writes.run(lambda: _write(actor, incident, shares, now, desk_name))
+    except IntegrityError:  # the key's unique constraint: another attempt won (committed)
         if key is None:
             raise
         return _existing(actor, key, fingerprint), False
-    _after_create(actor, incident, now, desk_name)
+    _name_shares(incident)
     for level, ref in refs.items():  # the answer names the areas: no second read of the row
         if level in _AREA_FIELDS:
             setattr(incident, level, _area(ref) if ref is not None else None)
     return incident, True
+
+
+def _planned_shares(actor: Actor, incident: Incident, now: datetime) -> list[PlannedShare]:
+    """The shares of a new incident: by the planners (rules), then the reporter's own."""
+    out: dict[int, PlannedShare] = {}
+    for planner in _planners.values():
+        for s in planner(incident, now):
+            if s.organization_id != incident.organization_id:
+                out.setdefault(s.organization_id, s)
+    if not police_reach(actor) & {incident.organization_id, incident.room_organization_id}:
+        # A partner (or another desk) that reports an incident keeps sight of it.
+        for org_id in sorted(actor.organization_ids)[:1]:
+            out.setdefault(
+                org_id,
+                PlannedShare(
+                    org_id, "", _("报警单位保持可见（本单位报警）"),
+                    component="incidents", detail="reporter", by_actor=True,
+                ),
+            )  # fmt: skip
+    return list(out.values())
+
+
+def _write(
+    actor: Actor, incident: Incident, shares: list[PlannedShare], now: datetime, desk_name: str
+) -> None:
+    """The intake's write job: the incident, then its lines, shares and audit rows at once."""
+    planned_priority = incident.priority
+    incident.shares_planned = True  # type: ignore[attr-defined]  # rules: not again on save
+    incident.added_share_ids = []  # type: ignore[attr-defined]  # shares others add on save
+    insert_with_signals(incident)  # (receivers may add lines and shares, e.g. eco policing)
+    if incident.priority != planned_priority:  # raised on save: the rules see the new one
+        shares = _planned_shares(actor, incident, now)
+    added = set(incident.added_share_ids)  # type: ignore[attr-defined]
+    shares = [s for s in shares if s.organization_id not in added]
+    user = actor.user if actor.user is not None and actor.user.is_authenticated else None
+    entries = [
+        TimelineEntry(
+            incident=incident,
+            kind=EntryKind.CREATED,
+            at=incident.received_at,
+            actor=user,
+            actor_name=actor.name,
+            data={"status": incident.status},
+            text=_("接警（%(source)s）：%(type)s，%(priority)s，排入%(desk)s值班台")
+            % {
+                "source": incident.get_source_display(),
+                "type": incident.get_type_display(),
+                "priority": incident.priority,
+                "desk": desk_name,
+            },
+        )  # fmt: skip
+    ]
+    entries += [
+        TimelineEntry(
+            incident=incident,
+            kind=EntryKind.SHARED,
+            at=now,
+            actor=user if s.by_actor else None,
+            actor_name=s.actor_name or (actor.name if s.by_actor else ""),
+            text=s.text,
+            data={"organization_id": s.organization_id},
+        )  # fmt: skip
+        for s in shares
+    ]
+    insert(entries)
+    if shares:
+        insert(
+            [
+                IncidentShare(
+                    incident=incident,
+                    organization_id=s.organization_id,
+                    shared_at=now,
+                    shared_by=user if s.by_actor else None,
+                )  # fmt: skip
+                for s in shares
+            ]
+        )
+    audit.record(
+        action="create", component="incidents", user=actor.user,
+        organization_id=incident.organization_id, object_type="incident", object_id=incident.pk,
+    )  # fmt: skip
+    for s in shares:
+        audit.record(
+            action="create", component=s.component, user=actor.user if s.by_actor else None,
+            organization_id=s.organization_id, object_type="incident_share",
+            object_id=incident.pk, detail=s.detail[:200],
+        )  # fmt: skip
+    # The shares, for the event's audiences and the answer (``incident_detail`` reads them;
+    # names not known yet are read after the commit, outside the write lock).
+    # (In the order of the rows: those added on save were inserted first.)
+    created = [(org_id, "") for org_id in incident.added_share_ids]  # type: ignore[attr-defined]
+    created += [(s.organization_id, s.organization_name) for s in shares]
+    incident.created_shares = created  # type: ignore[attr-defined]
+    publish_incident(incident, "incident.created", shared=[org_id for org_id, _n in created])
+
+
+def _name_shares(incident: Incident) -> None:
+    """Fill in the names of the new incident's shares that were not known when planned."""
+    created: list[tuple[int, str]] = incident.created_shares  # type: ignore[attr-defined]
+    missing = [org_id for org_id, name in created if not name]
+    if missing:
+        names = dict(Organization.objects.filter(pk__in=missing).values_list("id", "name"))
+        created = [(org_id, name or names.get(org_id, "")) for org_id, name in created]
+    incident.created_shares = created  # type: ignore[attr-defined]
 
 
 _AREA_FIELDS = ("station", "workstation", "police_room", "grid")
@@ -206,48 +344,4 @@ def _point(fields: dict[str, Any]) -> tuple[float, float]:
 
     return clean_point(
         lat=fields.get("lat"), lon=fields.get("lon"), crs=fields.get("crs") or "wgs84"
-    )
-
-
-def _after_create(actor: Actor, incident: Incident, now: datetime, desk_name: str) -> None:
-    add_entry(
-        incident=incident,
-        kind=EntryKind.CREATED,
-        at=incident.received_at,
-        actor=actor,
-        text=_("接警（%(source)s）：%(type)s，%(priority)s，排入%(desk)s值班台")
-        % {
-            "source": incident.get_source_display(),
-            "type": incident.get_type_display(),
-            "priority": incident.priority,
-            "desk": desk_name,
-        },
-        status=incident.status,
-    )
-    if not police_reach(actor) & {incident.organization_id, incident.room_organization_id}:
-        # A partner (or another desk) that reports an incident keeps sight of it.
-        for org_id in sorted(actor.organization_ids)[:1]:
-            add_share(
-                incident=incident, organization_id=org_id, at=now, actor=actor,
-                text=_("报警单位保持可见（本单位报警）"), component="incidents", detail="reporter",
-            )  # fmt: skip
-    audit.record(
-        action="create",
-        component="incidents",
-        user=actor.user,
-        organization_id=incident.organization_id,
-        object_type="incident",
-        object_id=incident.pk,
-    )
-    # Its shares (by the rules and by the reporter above), read once for the event's
-    # audiences and the answer (``incident_detail`` reads them from here).
-    incident.created_shares = list(  # type: ignore[attr-defined]
-        IncidentShare.objects.filter(incident=incident)
-        .order_by("id")
-        .values_list("organization_id", "organization__name")
-    )
-    publish_incident(
-        incident,
-        "incident.created",
-        shared=[org_id for org_id, _name in incident.created_shares],  # type: ignore[attr-defined]
     )

@@ -107,6 +107,9 @@ def add_share(
     )
     if not created:
         return False
+    added = getattr(incident, "added_share_ids", None)
+    if added is not None:  # an incident being taken in: its intake counts the shares
+        added.append(organization_id)
     add_entry(
         incident=incident, kind=EntryKind.SHARED, at=at, actor=actor, actor_name=actor_name,
         text=text, organization_id=organization_id,

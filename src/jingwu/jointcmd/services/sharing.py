@@ -34,6 +34,7 @@ from jingwu.incidents.models import (
     Priority,
 )
 from jingwu.incidents.services.access import incident_dict, visible_incidents
+from jingwu.incidents.services.intake import PlannedShare
 from jingwu.incidents.services.timeline import add_share
 from jingwu.jointcmd.models import JointArea, SharingRule
 from jingwu.jointcmd.services.access import require_staff, scope_ids, staff_scope_ids
@@ -298,6 +299,30 @@ def apply_rules(*, incident: Incident, now: datetime) -> list[int]:
             if share(incident=incident, organization=org, reason=reason, now=now):
                 added.append(org.pk)
     return added
+
+
+def planned_rule_shares(incident: Incident, now: datetime) -> list[PlannedShare]:
+    """The shares the active rules give a new incident not yet written (reads only)."""
+    out = []
+    rules = _active_rules()
+    for stale in [k for k in _compiled if k not in rules]:
+        forget_rule(stale)
+    for rule_id, (name, source, partners) in rules.items():
+        if not _matches(_compiled_for(rule_id, source), incident):
+            continue
+        reason = _("规则“%(rule)s”") % {"rule": name}
+        out += [
+            PlannedShare(
+                org.pk,
+                org.name,
+                _("共享给%(org)s（%(reason)s）") % {"org": org.name, "reason": reason},
+                component="jointcmd",
+                detail=reason,
+                actor_name=_("联勤共享规则"),
+            )  # fmt: skip
+            for org in partners
+        ]
+    return out
 
 
 def shared_incidents(*, actor: Actor, open_only: bool = True, limit: int = 200) -> list[Incident]:
