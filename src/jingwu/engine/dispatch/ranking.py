@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ import numpy.typing as npt
 from ..roads import DEFAULT_MAX_SNAP_M, MODES, RoadError, RoadGraph, Snap, search, snap
 from ..roads.bounded import along_segment
 from ..roads.graph import InvalidPoint
+from ..roads.snapping import plain_view
 from .board import UnitBoard, float_or_nan, lacks_skills, timestamp_of
 from .reach import ReachIndex
 from .rules import (
@@ -27,6 +28,7 @@ from .rules import (
     STALE_WIDEN_CAP_S,
     STALE_WIDEN_SHARE,
     STATUS_NAMES,
+    TIER_NAMES,
     DispatchError,
     Excluded,
     IncidentQuery,
@@ -127,16 +129,16 @@ def explain_ranking(
     if reach is not None and budget_s <= reach.budget_s:
         prep = _Prepared({}, {})
         if not with_exclusions:  # the index names the units in reach: keep only those
-            counts = board.memo(
-                ("eligible_modes", allowed, required_skills),
-                lambda: np.bincount(board._cols["mode"][rows], minlength=len(MODES)).tolist(),
+            lean = board.memo(
+                ("lean", allowed, required_skills), lambda: _lean_columns(board, eligible, rows)
             )
             quick = _lean_indexed(
-                board, reach, eligible, counts, point, budget_s, detour_factor, now_ts,
-                stale_after_s, k, prep,
+                board, reach, lean, point, budget_s, detour_factor, now_ts, stale_after_s, k,
+                prep,
             )  # fmt: skip
             if quick is not None:
                 return Ranking(quick, [], budget_s)
+            counts = lean.counts
             rows = _indexed_rows(board, reach, eligible, rows, counts, point, budget_s, prep)
             lean = _lean_ranking(
                 board, prep, rows, point, budget_s, detour_factor, timestamp_of(now),
@@ -407,11 +409,46 @@ def _indexed_rows(
     return out
 
 
+@dataclass(slots=True)
+class _LeanColumns:
+    """What ``_lean_indexed`` reads of a board for one set of rules, built once per change of
+    the board: memoryviews of its columns (a read is a Python float, no numpy call)."""
+
+    counts: list[int]  # eligible units per mode (``MODES`` order)
+    modes: list[str]  # the modes with eligible units
+    blocked: bool  # an eligible unit is off the network: its ETA is an estimate
+    ok: Any  # eligible, per board row
+    lat: Any
+    lon: Any
+    a: Any
+    b: Any
+    t: Any
+    fix_ts: Any
+
+
+def _lean_columns(
+    board: UnitBoard, eligible: npt.NDArray[np.bool_], rows: npt.NDArray[np.int64]
+) -> _LeanColumns:
+    c = board._cols
+    counts = np.bincount(c["mode"][rows], minlength=len(MODES)).tolist()
+    return _LeanColumns(
+        counts=counts,
+        modes=[m for m, n in zip(MODES, counts, strict=True) if n],
+        blocked=bool((eligible & ~c["snap_ok"]).any()),
+        ok=plain_view(eligible),
+        lat=plain_view(c["lat"]),
+        lon=plain_view(c["lon"]),
+        a=plain_view(c["a"]),
+        b=plain_view(c["b"]),
+        t=plain_view(c["t"]),
+        fix_ts=plain_view(c["fix_ts"]),
+    )
+
+
 def _lean_indexed(
     board: UnitBoard,
     reach: ReachIndex,
-    eligible: npt.NDArray[np.bool_],
-    counts: list[int],
+    lean: _LeanColumns,
     point: tuple[float, float],
     budget_s: float,
     detour: float,
@@ -426,17 +463,13 @@ def _lean_indexed(
     estimate (off the network, a mode without a snap or the index) or the index names more
     than ``LEAN_MAX_ROWS`` units: the array path answers then (the snaps in ``prep`` are kept).
     """
-    c = board._cols
-    off_network = board.memo(("off_network",), lambda: np.flatnonzero(~c["snap_ok"]))
-    if off_network.size and eligible[off_network].any():
+    if lean.blocked:
         return None
     graph = board.graph
     assert graph is not None
     found: dict[int, tuple[float, Snap, float]] = {}  # row -> (index time, target, slack)
-    ok = eligible.item
-    for m, mode in enumerate(MODES):
-        if not counts[m]:
-            continue
+    ok, row_of = lean.ok, board._row
+    for mode in lean.modes:
         target = prep.targets[mode] = _incident_snap(board, point, mode)
         if target is None or not reach.covers(mode, budget_s):
             return None
@@ -445,62 +478,55 @@ def _lean_indexed(
         if hits is None:
             return None
         for i, time_s in hits.items():
-            if time_s <= budget_s and ok(i):
+            if time_s <= budget_s and ok[i]:
                 found[i] = (time_s, target, slack)
         for uid in reach.on_segment(mode, target.a, target.b):
-            i = board._row[uid]
-            if i not in found and ok(i):
+            i = row_of[uid]
+            if i not in found and ok[i]:
                 found[i] = (math.inf, target, slack)
         if len(found) > LEAN_MAX_ROWS:
             return None
     if not found:
         return []
-    rows = sorted(found)
     lat, lon = point
-    ky = 6_371_008.8 * math.pi / 180.0  # ``_straight_m``, the same products per unit
+    ky = _M_PER_DEG  # ``_straight_m``, the same products per unit
     kx = ky * math.cos(math.radians(lat))
-    c_lat, c_lon, c_a, c_b, c_t, c_fix = (
-        c["lat"].item,
-        c["lon"].item,
-        c["a"].item,
-        c["b"].item,
-        c["t"].item,
-        c["fix_ts"].item,
-    )
-    dist = np.hypot(
-        [(c_lon(i) - lon) * kx for i in rows], [(c_lat(i) - lat) * ky for i in rows]
-    ).tolist()
     reach_m = board.memo(
         ("reach_m", budget_s, detour),
         lambda: _reach_m(graph, budget_s, detour, board.max_snap_m),
     )
+    c_lat, c_lon, c_a, c_b, c_t, c_fix = lean.lat, lean.lon, lean.a, lean.b, lean.t, lean.fix_ts
     units = board.units
     out = []
-    for i, d in zip(rows, dist, strict=True):
+    for i in sorted(found):
         best, p, slack = found[i]
+        dx, dy = (c_lon[i] - lon) * kx, (c_lat[i] - lat) * ky
+        d = math.sqrt(dx * dx + dy * dy)
         if not (d <= reach_m and d <= slack):
             continue
-        a, b = c_a(i), c_b(i)
-        if a == p.a and b == p.b:  # ``along_segment``
-            t = c_t(i)
+        if c_a[i] == p.a and c_b[i] == p.b:  # ``along_segment``
+            t = c_t[i]
             if t <= p.t and math.isfinite(p.w_ab):
                 best = min(best, (p.t - t) * p.w_ab)
             if t >= p.t and math.isfinite(p.w_ba):
                 best = min(best, (t - p.t) * p.w_ba)
         if not best <= budget_s:
             continue
-        age = now_ts - c_fix(i)
+        age = now_ts - c_fix[i]
         stale = age > stale_after_s
         eta = best + (min(age, STALE_WIDEN_CAP_S) * STALE_WIDEN_SHARE if stale else 0.0)
         u = units[i]
         uid = u.id
         id_key = (0, uid, "") if isinstance(uid, int) else (1, 0, str(uid))
         out.append(((eta, u.tier, d, id_key), (i, best, eta, age, d, stale)))
-    out.sort(key=lambda kv: kv[0])
+    out.sort(key=_first)
     return [
         _ranked(board, r, i, raw, eta, age, d, False, False, stale, detour)
         for r, (_, (i, raw, eta, age, d, stale)) in enumerate(out[:k], start=1)
     ]
+
+
+_first = itemgetter(0)
 
 
 def _lean_ranking(
@@ -657,16 +683,28 @@ def _ranked(
         first = f"估算约 {duration_text(raw)}（路网未覆盖，按直线×{detour:g}）"
     else:
         first = f"{MODE_VERBS.get(u.mode, '用时')}约 {duration_text(raw)}"
-    reasons = [first, f"直线距离 {distance_text(dist)}", tier_label(u.tier)]
+    tier = _TIER_LABELS.get(u.tier) or tier_label(u.tier)
     if stale:
-        reasons.append(
-            f"定位已过时 {duration_text(age)}，预计时间已放宽 {duration_text(eta - raw)}"
-        )
-    return Ranked(
-        rank=rank, unit_id=u.id, unit_name=u.name, tier=u.tier, mode=u.mode,
-        eta_seconds=round(eta, 1), distance_m=round(dist, 1), estimated=estimated,
-        stale=stale, fix_age_s=round(age, 1), reasons=tuple(reasons),
-    )  # fmt: skip
+        late = f"定位已过时 {duration_text(age)}，预计时间已放宽 {duration_text(eta - raw)}"
+        reasons: tuple[str, ...] = (first, f"直线距离 {distance_text(dist)}", tier, late)
+    else:
+        reasons = (first, f"直线距离 {distance_text(dist)}", tier)
+    return _new_ranked({
+        "rank": rank, "unit_id": u.id, "unit_name": u.name, "tier": u.tier, "mode": u.mode,
+        "eta_seconds": round(eta, 1), "distance_m": round(dist, 1), "estimated": estimated,
+        "stale": stale, "fix_age_s": round(age, 1), "reasons": reasons,
+    })  # fmt: skip
+
+
+_TIER_LABELS = {t: tier_label(t) for t in TIER_NAMES}  # the named tiers' labels, made once
+
+
+def _new_ranked(fields: dict[str, Any]) -> Ranked:
+    """``Ranked(**fields)`` without the frozen dataclass's per-field ``__init__`` (a few µs a
+    unit): the same instance, equal and hashed alike (tests hold it to the constructor)."""
+    out: Ranked = object.__new__(Ranked)
+    object.__setattr__(out, "__dict__", fields)
+    return out
 
 
 @dataclass(frozen=True)
@@ -720,10 +758,14 @@ def _excluded(board: UnitBoard, i: int, code: str, reason: str) -> Excluded:
 
 def _straight_m(lat: float, lon: float, lats: Any, lons: Any) -> npt.NDArray[np.float64]:
     """Straight-line distances from one point (equirectangular: < 0.1 % off within a city)."""
-    ky = 6_371_008.8 * math.pi / 180.0
+    ky = _M_PER_DEG
     dx = (lons - lon) * (ky * math.cos(math.radians(lat)))
-    out: npt.NDArray[np.float64] = np.hypot(dx, (lats - lat) * ky)
+    dy = (lats - lat) * ky
+    out: npt.NDArray[np.float64] = np.sqrt(dx * dx + dy * dy)  # ``math.sqrt`` gives the same bits
     return out
+
+
+_M_PER_DEG = 6_371_008.8 * math.pi / 180.0
 
 
 def _incident_point(incident: IncidentQuery) -> tuple[float, float]:

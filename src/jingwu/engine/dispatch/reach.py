@@ -23,13 +23,16 @@ share of the base, both are merged into a new base (a stable merge of two sorted
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..roads import RoadGraph, Snap, search
 from ..roads.bounded import target_offsets
+from ..roads.snapping import plain_view
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -40,6 +43,9 @@ COMPACT_SHARE = 0.25
 
 COMPACT_MIN = 20_000
 """… and at least this many entries (small fleets keep a delta of a few units)."""
+
+DELTA_BLOCK_SHIFT = 6
+"""The delta is found by blocks of 64 nodes (``_ModeReach.views``), then by bisection."""
 
 
 @dataclass
@@ -60,12 +66,30 @@ class _ModeReach:
     dead: int = 0  # entries of dead slots still in base or delta
     slot_size: dict[int, int] = field(default_factory=dict)  # live slot -> its entries
     slot_of: dict[int | str, int] = field(default_factory=dict)  # unit id -> its live slot
+    _views: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
+
+    def views(self) -> tuple[Any, ...]:
+        """(ptr, slots, times, d_nodes, d_slots, d_times, slot_row, d_block) as memoryviews:
+        one element or a slice read costs no numpy call, and touches one place in memory.
+        Rebuilt after the arrays are replaced; ``d_block[k]`` is where the delta's entries of
+        nodes ``k << DELTA_BLOCK_SHIFT`` and up start (a node's are found in a short run)."""
+        v = self._views
+        if v is None:
+            bounds = np.arange(0, self.n_nodes + (2 << DELTA_BLOCK_SHIFT), 1 << DELTA_BLOCK_SHIFT)
+            d_block = self.d_nodes.searchsorted(bounds) if self.d_nodes.size else bounds[:0]
+            arrays: list[npt.NDArray[Any]] = [
+                self.ptr, self.slots, self.times, self.d_nodes, self.d_slots, self.d_times,
+                self.slot_row, d_block,
+            ]  # fmt: skip
+            v = self._views = tuple(plain_view(a) for a in arrays)
+        return v
 
     def new_slot(self, unit_id: int | str, row: int) -> int:
         if self.n_slots == self.slot_row.size:
             grown = np.full(max(16, 2 * self.slot_row.size), -1, np.int64)
             grown[: self.slot_row.size] = self.slot_row
             self.slot_row = grown
+            self._views = None
         slot = self.n_slots
         self.n_slots += 1
         self.slot_row[slot] = row
@@ -80,6 +104,7 @@ class _ModeReach:
         self.d_slots = np.insert(self.d_slots, at, np.full(nodes32.size, slot, np.int32))
         self.d_times = np.insert(self.d_times, at, times)
         self.slot_size[slot] = int(nodes32.size)
+        self._views = None
 
     def kill(self, unit_id: int | str) -> None:
         slot = self.slot_of.pop(unit_id)
@@ -113,6 +138,7 @@ class _ModeReach:
         self.d_slots = np.empty(0, np.int32)
         self.d_times = np.empty(0, np.float64)
         self.dead = 0
+        self._views = None
 
     def at_node(self, node: int) -> tuple[I64, F64]:
         """(board rows, times to ``node``) of the live units reaching it."""
@@ -133,28 +159,6 @@ class _ModeReach:
             return rows, times
         keep = rows >= 0
         return rows[keep], times[keep]
-
-    def at_node_list(self, node: int, limit: int) -> tuple[list[int], list[float]] | None:
-        """``at_node`` as plain lists (a few units: no arrays to build and combine); None when
-        more than ``limit`` entries (live or dead) are stored for ``node``."""
-        i0 = i1 = j0 = j1 = 0
-        if node + 1 < self.ptr.size:
-            i0, i1 = self.ptr.item(node), self.ptr.item(node + 1)
-        if self.d_nodes.size:
-            key = np.array((node, node + 1), np.int32)
-            j0, j1 = self.d_nodes.searchsorted(key).tolist()
-        if i1 - i0 + j1 - j0 > limit:
-            return None
-        slots, times = self.slots[i0:i1], self.times[i0:i1]
-        if j1 > j0:
-            slots = np.concatenate([slots, self.d_slots[j0:j1]])
-            times = np.concatenate([times, self.d_times[j0:j1]])
-        rows: list[int] = self.slot_row[slots].tolist()
-        found: list[float] = times.tolist()
-        if not self.dead:
-            return rows, found
-        keep = [j for j, r in enumerate(rows) if r >= 0]
-        return [rows[j] for j in keep], [found[j] for j in keep]
 
     @property
     def nbytes(self) -> int:
@@ -182,7 +186,7 @@ class ReachIndex:
         self._on_segment: dict[tuple[str, int, int], set[int | str]] = {}
 
     def covers(self, mode: str, budget_s: float) -> bool:
-        return budget_s <= self.budget_s and mode in self.graph.fwd
+        return budget_s <= self.budget_s and mode in self.graph.rev  # rev and fwd: same modes
 
     def place(self, unit_id: int | str, row: int, position: Snap | None) -> None:
         """Record the unit's position (None: not on the network) at board row ``row``."""
@@ -201,6 +205,7 @@ class ReachIndex:
         self._segment_of[unit_id] = key
         self._on_segment.setdefault(key, set()).add(unit_id)
         reach.maybe_compact()
+        reach.views()  # the fix pays for the read structures, not the next ranking
 
     def forget(self, unit_id: int | str, *, shift: bool = True, row: int = -1) -> None:
         """Drop the unit's entries; with ``shift``, board rows after ``row`` move up one."""
@@ -244,25 +249,41 @@ class ReachIndex:
         return out, (np.concatenate(found) if len(found) > 1 else found[0])
 
     def times_to_rows(self, target: Snap, limit: int = 256) -> dict[int, float] | None:
-        """``times_to`` for the rows found only, as {board row: time} (same sums and minima);
-        None when an end of the segment holds more than ``limit`` entries (a dense fleet: the
+        """``times_to`` for the rows found only, as {board row: time} (same sums and minima),
+        read entry by entry from memoryviews (a few units: no arrays to build); None when an
+        end of the segment holds more than ``limit`` entries, live or dead (a dense fleet: the
         arrays of ``times_to`` are faster then)."""
         reach = self._modes.get(target.mode)
         out: dict[int, float] = {}
         if reach is None:
             return out
+        ptr, slots, times, d_nodes, d_slots, d_times, slot_row, d_block = reach.views()
+        get = out.get
         for node, via in target_offsets(target, "to"):
             if not math.isfinite(via):
                 continue
-            hits = reach.at_node_list(node, limit)
-            if hits is None:
+            i0 = i1 = j0 = j1 = 0
+            if node + 1 < len(ptr):
+                i0, i1 = ptr[node], ptr[node + 1]
+            block = node >> DELTA_BLOCK_SHIFT
+            if block + 1 < len(d_block):  # the delta's entries of the node's block, bisected
+                j0 = j1 = bisect_left(d_nodes, node, d_block[block], d_block[block + 1])
+                while j1 < len(d_nodes) and d_nodes[j1] == node:
+                    j1 += 1
+            if i1 - i0 + j1 - j0 > limit:
                 return None
-            rows, times = hits
-            get = out.get
-            for r, t in zip(rows, times, strict=True):
-                v = t + via
-                old = get(r)
-                out[r] = v if old is None or v < old else old
+            for found_slots, found_times in (
+                (slots[i0:i1].tolist(), times[i0:i1].tolist()),
+                (d_slots[j0:j1].tolist(), d_times[j0:j1].tolist()),
+            ):
+                for slot, t in zip(found_slots, found_times, strict=True):
+                    r = slot_row[slot]
+                    if r < 0:  # a dead slot
+                        continue
+                    v = t + via
+                    old = get(r)
+                    if old is None or v < old:
+                        out[r] = v
         return out
 
     def on_segment(self, mode: str, a: int, b: int) -> set[int | str]:

@@ -121,7 +121,7 @@ class _SegmentIndex:
     tree: Any
     sample_seg: I64
     half_gap: float
-    geom: F64  # columns ax, ay, dx, dy, inv_l2, tol: one gather per candidate set
+    geom: F64  # columns ax, ay, dx, dy, inv_l2, tol, w_ab, w_ba, a, b: one row per segment
 
 
 def snap(
@@ -138,30 +138,33 @@ def snap(
     bounds), ``TooFarFromRoad`` (nearest street farther than ``max_distance_m``).
     """
     lat, lon = _checked_point(lat, lon)
-    _check_inside(graph, lat, lon, max_distance_m)
-    index = _index(graph, mode)
-    g = graph.grid
-    px, py = (lon - g.lon0) * g.kx, (lat - g.lat0) * M_PER_DEG
-    buckets: _Buckets = graph.cached(f"snap-buckets:{mode}", lambda: _build_buckets(index))
-    seg, t = _nearest_bucketed(index, buckets, px, py) or _nearest_one(index, px, py)
-    a, b = index.a.item(seg), index.b.item(seg)
-    la, lb, oa, ob = graph.lat.item(a), graph.lat.item(b), graph.lon.item(a), graph.lon.item(b)
+    cells: _Cells | None = graph._cache.get(_CELLS_KEY.get(mode, ""))  # built: no lock
+    if cells is None:
+        cells = _index_cells(graph, mode)  # raises ModeUnavailable
+    min_lat, min_lon, max_lat, max_lon = cells.bounds
+    margin = min(max_distance_m, 5_000.0)  # ``_check_inside``, the same sums
+    dlat, dlon = margin / M_PER_DEG, margin / cells.m_per_deg_lon
+    if not (min_lat - dlat <= lat <= max_lat + dlat and min_lon - dlon <= lon <= max_lon + dlon):
+        _check_inside(graph, lat, lon, max_distance_m)  # raises OutsideGraph
+    px, py = (lon - cells.lon0) * cells.kx, (lat - cells.lat0) * M_PER_DEG
+    hit = _nearest_in_cells(cells, px, py)
+    if hit is None:
+        index = _index(graph, mode)
+        buckets: _Buckets = graph.cached(f"snap-buckets:{mode}", lambda: _build_buckets(index))
+        hit = _nearest_bucketed(index, buckets, px, py) or _nearest_one(index, px, py)
+    seg, t = hit
+    o = _GEOM * seg
+    w_ab, w_ba, fa, fb = cells.geom[o + 6 : o + 10].tolist()
+    a, b = int(fa), int(fb)
+    la, lb, oa, ob = cells.lat[a], cells.lat[b], cells.lon[a], cells.lon[b]
     slat, slon = la + t * (lb - la), oa + t * (ob - oa)
-    e_ab = index.e_ab.item(seg)
+    e_ab = cells.e_ab[seg]
     forward = e_ab >= 0
-    found = Snap(
-        mode=mode,
-        edge=e_ab if forward else index.e_ba.item(seg),
-        fraction=t if forward else 1.0 - t,
-        a=a,
-        b=b,
-        t=t,
-        w_ab=index.w_ab.item(seg),
-        w_ba=index.w_ba.item(seg),
-        distance_m=_haversine_one(lat, lon, slat, slon),
-        lat=slat,
-        lon=slon,
-    )
+    found = _new_snap({
+        "mode": mode, "edge": e_ab if forward else cells.e_ba[seg],
+        "fraction": t if forward else 1.0 - t, "a": a, "b": b, "t": t, "w_ab": w_ab, "w_ba": w_ba,
+        "distance_m": _haversine_one(lat, lon, slat, slon), "lat": slat, "lon": slon,
+    })  # fmt: skip
     if found.distance_m > max_distance_m:
         raise TooFarFromRoad(
             f"该点距最近的可通行道路（{MODE_NAMES.get(mode, mode)}）{found.distance_m:.0f} 米，"
@@ -170,6 +173,20 @@ def snap(
             nearest=found,
         )
     return found
+
+
+def _new_snap(fields: dict[str, Any]) -> Snap:
+    """``Snap(**fields)`` without the frozen dataclass's per-field ``__init__`` (a few µs a
+    point): the same instance, equal and hashed alike (tests hold it to the constructor)."""
+    found: Snap = object.__new__(Snap)
+    object.__setattr__(found, "__dict__", fields)
+    return found
+
+
+def _index_cells(graph: RoadGraph, mode: str) -> _Cells:
+    index = _index(graph, mode)
+    cells: _Cells = graph.cached(f"snap-cells:{mode}", lambda: _build_cells(graph, index))
+    return cells
 
 
 def snap_many(
@@ -292,8 +309,8 @@ def _build_index(graph: RoadGraph, mode: str) -> _SegmentIndex:
     dx, dy = bx - ax, by - ay
     inv_l2 = np.divide(1.0, length**2, out=np.zeros(s), where=length > 0)
     tol = np.divide(_END_TOLERANCE_M, length, out=np.ones(s), where=length > 0)
-    geom = np.column_stack([ax, ay, dx, dy, inv_l2, tol])
-    ax, ay, dx, dy, inv_l2, tol = (geom[:, i] for i in range(6))
+    geom = np.column_stack([ax, ay, dx, dy, inv_l2, tol, w_ab, w_ba, a, b])  # ids < 2**53
+    ax, ay, dx, dy, inv_l2, tol, w_ab, w_ba = (geom[:, i] for i in range(8))
     return _SegmentIndex(
         a, b, e_ab, e_ba, w_ab, w_ba, ax, ay, dx, dy, inv_l2, tol, tree, seg_of, half_gap, geom
     )
@@ -383,6 +400,212 @@ def _nearest_bucketed(
             return cand.item(j), t.item(j)
         # the answer is at most ``best`` away: a block that wide settles it in one more look
         r = max(r + 1, math.ceil((best + index.half_gap) / b.size))
+    return None
+
+
+CELL_SIZE_M = (30.0, 70.0)
+"""Bounds of the side of ``_Cells``' squares (0.7 × the median segment length within them)."""
+_MAX_CELLS = 4_000_000
+_CELLS_KEY = {mode: f"snap-cells:{mode}" for mode in MODE_NAMES}
+_MAX_CELL_RING = 4  # a wider block of cells: the sample buckets answer
+_CELL_CHUNK = 2_000_000  # (segment, cell) pairs examined at a time while building
+_GEOM = 10  # columns of ``_SegmentIndex.geom``
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Square cells (row-major, side ``size``), each listing the segments within ``radius``
+    (its diagonal) of its centre, as flat memoryviews: a point is snapped in plain Python
+    floats, mostly from its own cell's list (one slice), without a numpy call.
+
+    Cell ``c = cy * nx + cx`` lists segments ``seg[ptr[c] : ptr[c + 1]]``, nearest its centre
+    first; every segment with a point inside the cell is among them. ``geom`` is ``_SegmentIndex.geom`` flat: segment
+    ``s`` at ``10 s … 10 s + 9``. The cells cover every segment: none lies beyond them.
+    """
+
+    x0: float
+    y0: float
+    size: float
+    radius: float
+    nx: int
+    ny: int
+    ptr: Any  # memoryview of int64
+    seg: Any  # memoryview of int32
+    near: Any  # memoryview of uint8: ``seg``'s distance to the centre >= near × radius / 255
+    geom: Any  # memoryview of float64
+    entries: int
+    # what ``snap`` reads per point, as plain values and memoryviews of the index and graph
+    e_ab: Any
+    e_ba: Any
+    lat: Any
+    lon: Any
+    bounds: tuple[float, float, float, float]
+    m_per_deg_lon: float
+    lat0: float
+    lon0: float
+    kx: float
+
+
+def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
+    s = index.a.size
+    ax, ay, dx, dy = index.ax, index.ay, index.dx, index.dy
+    g = graph.grid
+    fixed = (
+        plain_view(index.e_ab), plain_view(index.e_ba), plain_view(graph.lat), plain_view(graph.lon),
+        graph.bounds, M_PER_DEG * math.cos(math.radians(g.lat0)), g.lat0, g.lon0, g.kx,
+    )  # fmt: skip
+    geom = plain_view(index.geom.reshape(-1))
+    if s == 0:
+        no_seg, no_near = plain_view(np.zeros(0, np.int32)), plain_view(np.zeros(0, np.uint8))
+        return _Cells(0.0, 0.0, 1.0, 1.0, 0, 0, plain_view(np.zeros(1, np.int64)), no_seg, no_near,
+                      geom, 0, *fixed)  # fmt: skip
+    size = float(np.clip(0.7 * np.median(np.hypot(dx, dy)), *CELL_SIZE_M))
+    bx, by = ax + dx, ay + dy
+    lo_x, lo_y = np.minimum(ax, bx), np.minimum(ay, by)
+    hi_x, hi_y = np.maximum(ax, bx), np.maximum(ay, by)
+    x0, y0 = float(lo_x.min()), float(lo_y.min())
+    x1, y1 = float(hi_x.max()), float(hi_y.max())
+    while ((x1 - x0) // size + 1) * ((y1 - y0) // size + 1) > _MAX_CELLS:
+        size *= 2
+    nx, ny = int((x1 - x0) // size) + 1, int((y1 - y0) // size) + 1
+    radius = size * math.sqrt(2.0)
+    reach = radius * (1 + 1e-9) + 1e-9  # a superset: rounding never drops a segment
+    cx_lo = np.clip(((lo_x - radius - x0) // size).astype(np.int64), 0, nx - 1)
+    cx_hi = np.clip(((hi_x + radius - x0) // size).astype(np.int64), 0, nx - 1)
+    cy_lo = np.clip(((lo_y - radius - y0) // size).astype(np.int64), 0, ny - 1)
+    cy_hi = np.clip(((hi_y + radius - y0) // size).astype(np.int64), 0, ny - 1)
+    width = cx_hi - cx_lo + 1
+    count = width * (cy_hi - cy_lo + 1)
+    ends = np.cumsum(count)
+    cells_out: list[I64] = []
+    segs_out: list[I64] = []
+    dist_out: list[F64] = []
+    first = 0
+    while first < s:  # a chunk of segments at a time: long ones span many cells
+        base = int(ends[first - 1]) if first else 0
+        last = max(int(np.searchsorted(ends, base + _CELL_CHUNK, side="right")), first + 1)
+        seg = np.repeat(np.arange(first, last, dtype=np.int64), count[first:last])
+        local = np.arange(seg.size, dtype=np.int64) - (ends[seg] - count[seg] - base)
+        cx = cx_lo[seg] + local % width[seg]
+        cy = cy_lo[seg] + local // width[seg]
+        rx = x0 + (cx + 0.5) * size - ax[seg]
+        ry = y0 + (cy + 0.5) * size - ay[seg]
+        sdx, sdy = dx[seg], dy[seg]
+        t = np.clip((rx * sdx + ry * sdy) * index.inv_l2[seg], 0.0, 1.0)
+        dist = np.hypot(rx - t * sdx, ry - t * sdy)
+        near = dist <= reach
+        cells_out.append(cy[near] * nx + cx[near])
+        segs_out.append(seg[near])
+        dist_out.append(dist[near])
+        first = last
+    cell = np.concatenate(cells_out)
+    dist = np.concatenate(dist_out)
+    order = np.lexsort((dist, cell))  # by cell, then nearest the centre first
+    ptr = np.zeros(nx * ny + 1, np.int64)
+    np.cumsum(np.bincount(cell, minlength=nx * ny), out=ptr[1:])
+    seg_ids = np.concatenate(segs_out)[order].astype(np.int32)
+    # a lower bound of each listed segment's distance to the centre, in 255ths of the radius
+    steps = np.floor(dist[order] * (255 / radius) - 1e-6)
+    near_m = np.clip(steps, 0, 255).astype(np.uint8)
+    return _Cells(
+        x0, y0, size, radius, nx, ny, plain_view(ptr), plain_view(seg_ids), plain_view(near_m), geom,
+        int(seg_ids.size), *fixed,
+    )  # fmt: skip
+
+
+def plain_view(a: npt.NDArray[Any]) -> Any:
+    """A 1-d array as a memoryview of its native type: ``mv[i]`` is a Python int or float
+    (no numpy call per read), ``mv[i:j].tolist()`` a list."""
+    a = np.ascontiguousarray(a, a.dtype.newbyteorder("="))
+    view: Any = a.data
+    return view.cast("B").cast(a.dtype.char)
+
+
+def _nearest_of(g: Any, ids: Any, px: float, py: float) -> tuple[float, int, float]:
+    """(squared distance, segment, fraction) of the nearest of the segments ``ids`` (the
+    lowest index among equals; -1 for none), in the arithmetic of ``_project_onto``."""
+    best, best_seg, best_t = math.inf, -1, 0.0
+    for s in ids:
+        o = _GEOM * s
+        ax, ay, dx, dy, inv_l2, tol = g[o : o + 6].tolist()
+        rx, ry = px - ax, py - ay
+        t = (rx * dx + ry * dy) * inv_l2
+        t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
+        if t < tol:
+            t = 0.0
+        elif t > 1.0 - tol:
+            t = 1.0
+        ex, ey = rx - t * dx, ry - t * dy
+        d2 = ex * ex + ey * ey
+        if d2 < best or (d2 == best and s < best_seg):
+            best, best_seg, best_t = d2, s, t
+    return best, best_seg, best_t
+
+
+def _nearest_in_cells(c: _Cells, px: float, py: float) -> tuple[int, float] | None:
+    """The nearest segment (the lowest index among equals) and the fraction along it, in
+    plain floats (the arithmetic of ``_project_onto``).
+
+    First the point's own cell: a segment it does not list lies more than ``radius`` from the
+    cell's centre, so more than ``radius - |point - centre|`` from the point; a best distance
+    within that is the exact answer. Otherwise blocks of cells around it: a segment listed in
+    none of a block's cells does not cross the block, so lies at least as far as the block's
+    nearest side (sides at the edge of the cells do not count: no segment lies beyond). None
+    outside the cells, with no segment near or past ``_MAX_CELL_RING`` (the sample buckets
+    answer then).
+    """
+    size, nx, ny = c.size, c.nx, c.ny
+    fx, fy = (px - c.x0) / size, (py - c.y0) / size
+    if not (0.0 <= fx < nx and 0.0 <= fy < ny):
+        return None
+    cx, cy = int(fx), int(fy)
+    ptr, segs, g = c.ptr, c.seg, c.geom
+    cell = cy * nx + cx
+    lo, hi = ptr[cell], ptr[cell + 1]
+    ox, oy = fx - cx - 0.5, fy - cy - 0.5
+    off = size * math.sqrt(ox * ox + oy * oy)  # from the cell's centre
+    step = c.radius / 255
+    best, best_seg, best_t = math.inf, -1, 0.0
+    for s, near in zip(segs[lo:hi].tolist(), c.near[lo:hi].tolist(), strict=True):
+        bound = near * step - off  # no nearer to the point than this, nor any after it
+        if bound > 0.0 and bound * bound > best:
+            break
+        o = _GEOM * s  # as in ``_nearest_of``
+        ax, ay, dx, dy, inv_l2, tol = g[o : o + 6].tolist()
+        rx, ry = px - ax, py - ay
+        t = (rx * dx + ry * dy) * inv_l2
+        t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
+        if t < tol:
+            t = 0.0
+        elif t > 1.0 - tol:
+            t = 1.0
+        ex, ey = rx - t * dx, ry - t * dy
+        d2 = ex * ex + ey * ey
+        if d2 < best or (d2 == best and s < best_seg):
+            best, best_seg, best_t = d2, s, t
+    if best_seg >= 0 and math.sqrt(best) <= c.radius - off:
+        return best_seg, best_t
+    r = 1
+    while r <= _MAX_CELL_RING:
+        x_lo, x_hi = max(cx - r, 0), min(cx + r, nx - 1)
+        y_lo, y_hi = max(cy - r, 0), min(cy + r, ny - 1)
+        ids: set[int] = set()
+        for row in range(y_lo * nx, y_hi * nx + 1, nx):
+            ids.update(segs[ptr[row + x_lo] : ptr[row + x_hi + 1]].tolist())
+        best, best_seg, best_t = _nearest_of(g, ids, px, py)
+        if best_seg < 0:
+            return None
+        inf = math.inf
+        margin = min(
+            px - (c.x0 + x_lo * size) if x_lo > 0 else inf,
+            c.x0 + (x_hi + 1) * size - px if x_hi < nx - 1 else inf,
+            py - (c.y0 + y_lo * size) if y_lo > 0 else inf,
+            c.y0 + (y_hi + 1) * size - py if y_hi < ny - 1 else inf,
+        )
+        best_d = math.sqrt(best)
+        if best_d <= margin:
+            return best_seg, best_t
+        r = max(r + 1, math.ceil(best_d / size))
     return None
 
 
