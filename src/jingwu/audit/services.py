@@ -54,6 +54,9 @@ def client_address(request: HttpRequest | None) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 
+_ACTIONS = frozenset(Action.values)
+
+
 def record(
     *,
     action: str,
@@ -72,7 +75,7 @@ def record(
     The row commits or rolls back with the write it describes. ``detail`` must not contain
     personal data (the callers pass field names, never values).
     """
-    if action not in Action.values:
+    if action not in _ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     user_obj = user if user is not None else getattr(request, "user", None)
     authenticated = bool(user_obj is not None and getattr(user_obj, "is_authenticated", False))

@@ -44,15 +44,22 @@ class OrgTree:
             chain.append(p)
         return tuple(chain)
 
+    @cached_property
+    def _below(self) -> dict[int, frozenset[int]]:
+        return {}
+
     def descendants(self, org_id: int) -> set[int]:
-        """The organization and everything below it."""
-        out, todo = set(), [org_id]
-        while todo:
-            o = todo.pop()
-            if o not in out:
-                out.add(o)
-                todo.extend(self.children.get(o, ()))
-        return out
+        """The organization and everything below it (a new set; worked out once per tree)."""
+        found = self._below.get(org_id)
+        if found is None:
+            out, todo = set(), [org_id]
+            while todo:
+                o = todo.pop()
+                if o not in out:
+                    out.add(o)
+                    todo.extend(self.children.get(o, ()))
+            found = self._below[org_id] = frozenset(out)
+        return set(found)
 
     def branch_of(self, org_id: int) -> int:
         return self.lineage(org_id)[-1]

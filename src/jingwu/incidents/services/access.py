@@ -131,7 +131,7 @@ def publish_incident(
 _LABELS: dict[str, dict[Any, Any]] = {}
 
 
-def _label(incident: Incident, name: str) -> str:
+def choice_label(incident: Incident, name: str) -> str:
     """``incident.get_<name>_display()`` without rebuilding the choices' dict on every call
     (the labels are lazy: translated here, in the active language)."""
     labels = _LABELS.get(name)
@@ -164,12 +164,12 @@ def incident_dict(incident: Incident, *, actor: Actor, now: datetime) -> dict[st
         "id": incident.pk,
         "number": incident.number,
         "type": incident.type,
-        "type_label": _label(incident, "type"),
+        "type_label": choice_label(incident, "type"),
         "priority": incident.priority,
         "source": incident.source,
-        "source_label": _label(incident, "source"),
+        "source_label": choice_label(incident, "source"),
         "status": incident.status,
-        "status_label": _label(incident, "status"),
+        "status_label": choice_label(incident, "status"),
         "open": incident.status in OPEN_STATUSES,
         "lat": incident.lat,
         "lon": incident.lon,
@@ -187,7 +187,7 @@ def incident_dict(incident: Incident, *, actor: Actor, now: datetime) -> dict[st
         "closed_at": incident.closed_at,
         "cancelled_at": incident.cancelled_at,
         "disposition": incident.disposition,
-        "disposition_label": _label(incident, "disposition") if incident.disposition else "",
+        "disposition_label": choice_label(incident, "disposition") if incident.disposition else "",
         **timing(incident, now),
     }
 

@@ -52,12 +52,18 @@ def _labels(choices: type, language: str | None) -> dict[str, str]:
     return by_label
 
 
+@cache
+def _codes(choices: type) -> frozenset[str]:
+    return frozenset(choices.values)  # type: ignore[attr-defined]
+
+
 def _choice(value: object, choices: type, aliases: dict[str, str], field: str) -> str:
     text = str(value or "").strip()
+    codes = _codes(choices)
     by_label = _labels(choices, translation.get_language())
-    code = text if text in choices.values else by_label.get(text) or aliases.get(text)
+    code = text if text in codes else by_label.get(text) or aliases.get(text)
     if code is None:
-        code = text.lower() if text.lower() in choices.values else None
+        code = text.lower() if text.lower() in codes else None
     if code is None:
         allowed = "、".join(str(label) for _c, label in choices.choices)
         raise Invalid(
@@ -75,7 +81,7 @@ def clean_type(value: object) -> str:
 def clean_priority(value: object) -> str:
     """P1…P4 (case-insensitive)."""
     text = str(value or "").strip().upper()
-    if text not in Priority.values:
+    if text not in _codes(Priority):
         raise Invalid(_("优先级必须是 P1、P2、P3 或 P4。"), loc=["priority"])
     return text
 

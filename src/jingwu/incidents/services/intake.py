@@ -26,7 +26,7 @@ from jingwu.audit import services as audit
 from jingwu.db.insert import insert, insert_with_signals
 from jingwu.errors import Conflict, DomainError, Forbidden, Invalid
 from jingwu.incidents.models import EntryKind, Incident, IncidentShare, TimelineEntry
-from jingwu.incidents.services.access import publish_incident
+from jingwu.incidents.services.access import choice_label, publish_incident
 from jingwu.incidents.services.config import (
     clean_priority,
     clean_source,
@@ -267,8 +267,8 @@ def _write(
             data={"status": incident.status},
             text=_("接警（%(source)s）：%(type)s，%(priority)s，排入%(desk)s值班台")
             % {
-                "source": incident.get_source_display(),
-                "type": incident.get_type_display(),
+                "source": choice_label(incident, "source"),
+                "type": choice_label(incident, "type"),
                 "priority": incident.priority,
                 "desk": desk_name,
             },

@@ -237,11 +237,11 @@ def share(
     )
 
 
-def _active_rules() -> dict[int, tuple[str, tuple[str, str, str], list[Organization]]]:
+def _active_rules() -> dict[int, tuple[str, tuple[str, str, str], list[tuple[int, str]]]]:
     """Active rules with their partners in one query: id → (name, stored text, partners).
 
     The JSON fields come as stored text, not decoded, so a cached rule is only compared.
-    The partners are id-and-name instances (all ``share`` reads). A rule without partners
+    The partners are (id, name) pairs. A rule without partners
     shares nothing and is left out.
     """
     # The query is compiled once per database and run as plain SQL: building it through the
@@ -254,10 +254,10 @@ def _active_rules() -> dict[int, tuple[str, tuple[str, str, str], list[Organizat
     with connection.cursor() as cursor:
         cursor.execute(*compiled)
         rows = cursor.fetchall()
-    out: dict[int, tuple[str, tuple[str, str, str], list[Organization]]] = {}
+    out: dict[int, tuple[str, tuple[str, str, str], list[tuple[int, str]]]] = {}
     for rule_id, name, geometry, types, priorities, org_id, org_name in rows:
         entry = out.setdefault(rule_id, (name, (geometry, types, priorities), []))
-        entry[2].append(Organization(pk=org_id, name=org_name))
+        entry[2].append((org_id, org_name))
     return out
 
 
@@ -295,9 +295,10 @@ def apply_rules(*, incident: Incident, now: datetime) -> list[int]:
         if not _matches(_compiled_for(rule_id, source), incident):
             continue
         reason = _("规则“%(rule)s”") % {"rule": name}
-        for org in partners:
+        for org_id, org_name in partners:
+            org = Organization(pk=org_id, name=org_name)  # all ``share`` reads of it
             if share(incident=incident, organization=org, reason=reason, now=now):
-                added.append(org.pk)
+                added.append(org_id)
     return added
 
 
@@ -313,14 +314,14 @@ def planned_rule_shares(incident: Incident, now: datetime) -> list[PlannedShare]
         reason = _("规则“%(rule)s”") % {"rule": name}
         out += [
             PlannedShare(
-                org.pk,
-                org.name,
-                _("共享给%(org)s（%(reason)s）") % {"org": org.name, "reason": reason},
+                org_id,
+                org_name,
+                _("共享给%(org)s（%(reason)s）") % {"org": org_name, "reason": reason},
                 component="jointcmd",
                 detail=reason,
                 actor_name=_("联勤共享规则"),
-            )  # fmt: skip
-            for org in partners
+            )
+            for org_id, org_name in partners
         ]
     return out
 
