@@ -76,6 +76,21 @@ def rank_units(
     unknown incident type or a naive ``now``, ``RoadError`` for an incident point that is not
     a coordinate. Use ``explain_ranking`` to also get every excluded unit with its reason.
     """
+    reach = units.reach if isinstance(units, UnitBoard) else None
+    if reach is not None and budget_s <= reach.budget_s and isinstance(units, UnitBoard):
+        # ``explain_ranking``'s reach-index path: its checks in the same order, its answer
+        if units.graph is not graph:
+            raise DispatchError("巡防力量面板与路网不一致", code="board_graph_mismatch")
+        allowed = _allowed_tiers(incident, allowed_tiers, tier_rules)
+        point = _incident_point(incident)
+        lean = _lean_memo(units, allowed, required_skills)
+        now_ts = timestamp_of(now)
+        quick = _lean_indexed(
+            units, reach, lean, point, budget_s, detour_factor, now_ts, stale_after_s, k,
+            _Prepared({}, {}),
+        )  # fmt: skip
+        if quick is not None:
+            return quick
     return explain_ranking(
         graph, incident, units, now=now, k=k, budget_s=budget_s, allowed_tiers=allowed_tiers,
         tier_rules=tier_rules, stale_after_s=stale_after_s, detour_factor=detour_factor,
@@ -129,9 +144,7 @@ def explain_ranking(
     if reach is not None and budget_s <= reach.budget_s:
         prep = _Prepared({}, {})
         if not with_exclusions:  # the index names the units in reach: keep only those
-            lean = board.memo(
-                ("lean", allowed, required_skills), lambda: _lean_columns(board, eligible, rows)
-            )
+            lean = _lean_memo(board, allowed, required_skills)
             quick = _lean_indexed(
                 board, reach, lean, point, budget_s, detour_factor, now_ts, stale_after_s, k,
                 prep,
@@ -140,12 +153,12 @@ def explain_ranking(
                 return Ranking(quick, [], budget_s)
             counts = lean.counts
             rows = _indexed_rows(board, reach, eligible, rows, counts, point, budget_s, prep)
-            lean = _lean_ranking(
+            few = _lean_ranking(
                 board, prep, rows, point, budget_s, detour_factor, timestamp_of(now),
                 stale_after_s, k,
             )  # fmt: skip
-            if lean is not None:
-                return Ranking(lean, [], budget_s)
+            if few is not None:
+                return Ranking(few, [], budget_s)
     if not with_exclusions:  # nobody beyond reach is named: leave them out at once
         rows, dist = _within_reach(board, rows, point, budget_s, detour_factor)
     ages = now_ts - board._cols["fix_ts"][rows]
@@ -426,6 +439,17 @@ class _LeanColumns:
     fix_ts: Any
 
 
+def _lean_memo(board: UnitBoard, allowed: frozenset[int], required: frozenset[str]) -> _LeanColumns:
+    """The board's ``_LeanColumns`` for these rules, until the board changes."""
+    lean: _LeanColumns | None = board._memo.get(("lean", allowed, required))
+    if lean is None:
+        eligible, rows = board.memo(
+            ("eligible", allowed, required), lambda: _eligible_rows(board, allowed, required)
+        )
+        lean = board.memo(("lean", allowed, required), lambda: _lean_columns(board, eligible, rows))
+    return lean
+
+
 def _lean_columns(
     board: UnitBoard, eligible: npt.NDArray[np.bool_], rows: npt.NDArray[np.int64]
 ) -> _LeanColumns:
@@ -678,24 +702,51 @@ def _ranked(
 ) -> Ranked:  # fmt: skip
     u = board.units[i]
     if off_road:
-        first = f"位置距道路超过 {board.max_snap_m:.0f} 米，按直线×{detour:g} 估算约 {duration_text(raw)}"
+        first = (
+            f"位置距道路超过 {board.max_snap_m:.0f} 米，按直线×{detour:g} 估算约 {_duration(raw)}"
+        )
     elif estimated:
-        first = f"估算约 {duration_text(raw)}（路网未覆盖，按直线×{detour:g}）"
+        first = f"估算约 {_duration(raw)}（路网未覆盖，按直线×{detour:g}）"
     else:
-        first = f"{MODE_VERBS.get(u.mode, '用时')}约 {duration_text(raw)}"
+        first = f"{MODE_VERBS.get(u.mode, '用时')}约 {_duration(raw)}"
     tier = _TIER_LABELS.get(u.tier) or tier_label(u.tier)
     if stale:
-        late = f"定位已过时 {duration_text(age)}，预计时间已放宽 {duration_text(eta - raw)}"
-        reasons: tuple[str, ...] = (first, f"直线距离 {distance_text(dist)}", tier, late)
+        late = f"定位已过时 {_duration(age)}，预计时间已放宽 {_duration(eta - raw)}"
+        reasons: tuple[str, ...] = (first, f"直线距离 {_distance(dist)}", tier, late)
     else:
-        reasons = (first, f"直线距离 {distance_text(dist)}", tier)
+        reasons = (first, f"直线距离 {_distance(dist)}", tier)
     return _new_ranked({
         "rank": rank, "unit_id": u.id, "unit_name": u.name, "tier": u.tier, "mode": u.mode,
-        "eta_seconds": round(eta, 1), "distance_m": round(dist, 1), "estimated": estimated,
-        "stale": stale, "fix_age_s": round(age, 1), "reasons": reasons,
+        "eta_seconds": _round1(eta), "distance_m": _round1(dist), "estimated": estimated,
+        "stale": stale, "fix_age_s": _round1(age), "reasons": reasons,
     })  # fmt: skip
 
 
+def _round1(x: float) -> float:
+    """``round(x, 1)``, the same float, without its decimal conversion when ``10 x`` is not
+    within a hair of a tie (then rounding ``fl(10 x)`` to an integer ``k`` is rounding ``10 x``,
+    and ``k / 10`` is the float nearest the decimal ``round`` reads back)."""
+    y = x * 10.0
+    if 0.0 < y < 1e9:  # fl(10 x) is within 1.2e-7 of 10 x here
+        k = round(y)
+        if -0.4999 < y - k < 0.4999:
+            return k / 10
+    return round(x, 1)
+
+
+def _duration(seconds: float) -> str:
+    """``duration_text``, read from a table of the first hour (the same rounding first)."""
+    s = round(seconds)
+    return _DURATIONS[s] if 0 <= s < len(_DURATIONS) else duration_text(seconds)
+
+
+def _distance(metres: float) -> str:
+    """``distance_text``; under a kilometre from a table (``:.0f`` rounds as ``round``)."""
+    return _METRES[round(metres)] if 0.0 < metres < 1000 else distance_text(metres)
+
+
+_DURATIONS = [duration_text(s) for s in range(3600)]
+_METRES = [distance_text(m) for m in range(1000)] + [distance_text(999.75)]  # "1000 米"
 _TIER_LABELS = {t: tier_label(t) for t in TIER_NAMES}  # the named tiers' labels, made once
 
 

@@ -259,8 +259,13 @@ class ReachIndex:
             return out
         ptr, slots, times, d_nodes, d_slots, d_times, slot_row, d_block = reach.views()
         get = out.get
-        for node, via in target_offsets(target, "to"):
-            if not math.isfinite(via):
+        t, w_ab, w_ba = target.t, target.w_ab, target.w_ba  # ``target_offsets(target, "to")``
+        for node, f, w, at_node in ((target.a, t, w_ab, t == 0), (target.b, 1 - t, w_ba, t == 1)):
+            if at_node:
+                via = 0.0
+            elif math.isfinite(w):
+                via = f * w
+            else:
                 continue
             i0 = i1 = j0 = j1 = 0
             if node + 1 < len(ptr):
@@ -276,11 +281,11 @@ class ReachIndex:
                 (slots[i0:i1].tolist(), times[i0:i1].tolist()),
                 (d_slots[j0:j1].tolist(), d_times[j0:j1].tolist()),
             ):
-                for slot, t in zip(found_slots, found_times, strict=True):
+                for slot, time_s in zip(found_slots, found_times, strict=True):
                     r = slot_row[slot]
                     if r < 0:  # a dead slot
                         continue
-                    v = t + via
+                    v = time_s + via
                     old = get(r)
                     if old is None or v < old:
                         out[r] = v
