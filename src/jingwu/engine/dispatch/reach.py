@@ -272,20 +272,24 @@ class ReachIndex:
                 i0, i1 = ptr[node], ptr[node + 1]
             block = node >> DELTA_BLOCK_SHIFT
             if block + 1 < len(d_block):  # the delta's entries of the node's block, bisected
-                j0 = j1 = bisect_left(d_nodes, node, d_block[block], d_block[block + 1])
-                while j1 < len(d_nodes) and d_nodes[j1] == node:
-                    j1 += 1
+                lo, hi = d_block[block], d_block[block + 1]
+                if hi > lo:
+                    j0 = j1 = bisect_left(d_nodes, node, lo, hi)
+                    while j1 < hi and d_nodes[j1] == node:
+                        j1 += 1
             if i1 - i0 + j1 - j0 > limit:
                 return None
-            for found_slots, found_times in (
-                (slots[i0:i1].tolist(), times[i0:i1].tolist()),
-                (d_slots[j0:j1].tolist(), d_times[j0:j1].tolist()),
-            ):
-                for slot, time_s in zip(found_slots, found_times, strict=True):
-                    r = slot_row[slot]
-                    if r < 0:  # a dead slot
-                        continue
-                    v = time_s + via
+            for j in range(i0, i1):  # a few entries: read one by one, no lists
+                r = slot_row[slots[j]]
+                if r >= 0:  # else a dead slot
+                    v = times[j] + via
+                    old = get(r)
+                    if old is None or v < old:
+                        out[r] = v
+            for j in range(j0, j1):
+                r = slot_row[d_slots[j]]
+                if r >= 0:
+                    v = d_times[j] + via
                     old = get(r)
                     if old is None or v < old:
                         out[r] = v

@@ -156,7 +156,9 @@ def snap(
     o = _GEOM * seg
     w_ab, w_ba, fa, fb = cells.geom[o + 6 : o + 10].tolist()
     a, b = int(fa), int(fb)
-    la, lb, oa, ob = cells.lat[a], cells.lat[b], cells.lon[a], cells.lon[b]
+    ll = cells.lat_lon
+    la, oa = ll[2 * a : 2 * a + 2].tolist()
+    lb, ob = ll[2 * b : 2 * b + 2].tolist()
     slat, slon = la + t * (lb - la), oa + t * (ob - oa)
     e_ab = cells.e_ab[seg]
     forward = e_ab >= 0
@@ -430,15 +432,14 @@ class _Cells:
     nx: int
     ny: int
     ptr: Any  # memoryview of int64
-    seg: Any  # memoryview of int32
-    near: Any  # memoryview of uint8: ``seg``'s distance to the centre >= near × radius / 255
+    seg: Any  # memoryview of int32 (int64 past 2**23 segments): segment << 8 | near, its
+    # distance to the centre being at least near × radius / 255
     geom: Any  # memoryview of float64
     entries: int
     # what ``snap`` reads per point, as plain values and memoryviews of the index and graph
     e_ab: Any
     e_ba: Any
-    lat: Any
-    lon: Any
+    lat_lon: Any  # memoryview of float64: node n's latitude at 2 n, its longitude at 2 n + 1
     bounds: tuple[float, float, float, float]
     m_per_deg_lon: float
     lat0: float
@@ -450,14 +451,17 @@ def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
     s = index.a.size
     ax, ay, dx, dy = index.ax, index.ay, index.dx, index.dy
     g = graph.grid
+    lat_lon = graph.cached(
+        "snap-lat-lon", lambda: plain_view(np.column_stack([graph.lat, graph.lon]).reshape(-1))
+    )
     fixed = (
-        plain_view(index.e_ab), plain_view(index.e_ba), plain_view(graph.lat), plain_view(graph.lon),
+        plain_view(index.e_ab), plain_view(index.e_ba), lat_lon,
         graph.bounds, M_PER_DEG * math.cos(math.radians(g.lat0)), g.lat0, g.lon0, g.kx,
     )  # fmt: skip
     geom = plain_view(index.geom.reshape(-1))
     if s == 0:
-        no_seg, no_near = plain_view(np.zeros(0, np.int32)), plain_view(np.zeros(0, np.uint8))
-        return _Cells(0.0, 0.0, 1.0, 1.0, 0, 0, plain_view(np.zeros(1, np.int64)), no_seg, no_near,
+        no_seg = plain_view(np.zeros(0, np.int64))
+        return _Cells(0.0, 0.0, 1.0, 1.0, 0, 0, plain_view(np.zeros(1, np.int64)), no_seg,
                       geom, 0, *fixed)  # fmt: skip
     size = float(np.clip(0.7 * np.median(np.hypot(dx, dy)), *CELL_SIZE_M))
     bx, by = ax + dx, ay + dy
@@ -503,13 +507,14 @@ def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
     order = np.lexsort((dist, cell))  # by cell, then nearest the centre first
     ptr = np.zeros(nx * ny + 1, np.int64)
     np.cumsum(np.bincount(cell, minlength=nx * ny), out=ptr[1:])
-    seg_ids = np.concatenate(segs_out)[order].astype(np.int32)
-    # a lower bound of each listed segment's distance to the centre, in 255ths of the radius
+    # with a lower bound of each listed segment's distance to the centre, in 255ths of the radius
     steps = np.floor(dist[order] * (255 / radius) - 1e-6)
-    near_m = np.clip(steps, 0, 255).astype(np.uint8)
+    packed = np.concatenate(segs_out)[order] << 8 | np.clip(steps, 0, 255).astype(np.int64)
+    if s < 2**23:
+        packed = packed.astype(np.int32)  # half the memory
     return _Cells(
-        x0, y0, size, radius, nx, ny, plain_view(ptr), plain_view(seg_ids), plain_view(near_m), geom,
-        int(seg_ids.size), *fixed,
+        x0, y0, size, radius, nx, ny, plain_view(ptr), plain_view(packed), geom,
+        int(packed.size), *fixed,
     )  # fmt: skip
 
 
@@ -566,10 +571,11 @@ def _nearest_in_cells(c: _Cells, px: float, py: float) -> tuple[int, float] | No
     off = size * math.sqrt(ox * ox + oy * oy)  # from the cell's centre
     step = c.radius / 255
     best, best_seg, best_t = math.inf, -1, 0.0
-    for s, near in zip(segs[lo:hi].tolist(), c.near[lo:hi].tolist(), strict=True):
-        bound = near * step - off  # no nearer to the point than this, nor any after it
+    for packed in segs[lo:hi].tolist():
+        bound = (packed & 255) * step - off  # no nearer to the point than this, nor any after it
         if bound > 0.0 and bound * bound > best:
             break
+        s = packed >> 8
         o = _GEOM * s  # as in ``_nearest_of``
         ax, ay, dx, dy, inv_l2, tol = g[o : o + 6].tolist()
         rx, ry = px - ax, py - ay
@@ -591,7 +597,7 @@ def _nearest_in_cells(c: _Cells, px: float, py: float) -> tuple[int, float] | No
         y_lo, y_hi = max(cy - r, 0), min(cy + r, ny - 1)
         ids: set[int] = set()
         for row in range(y_lo * nx, y_hi * nx + 1, nx):
-            ids.update(segs[ptr[row + x_lo] : ptr[row + x_hi + 1]].tolist())
+            ids.update(p >> 8 for p in segs[ptr[row + x_lo] : ptr[row + x_hi + 1]].tolist())
         best, best_seg, best_t = _nearest_of(g, ids, px, py)
         if best_seg < 0:
             return None
