@@ -82,20 +82,27 @@ def serve(
     several processes (``--workers``, one per core) live events cross processes by
     LISTEN/NOTIFY on PostgreSQL and by local datagram sockets on SQLite.
     """
+    from jingwu import supervisor
+
+    if workers > 1 and supervisor.supported():
+        # One socket per process (SO_REUSEPORT): the kernel spreads the connections evenly.
+        out.print(f"Jingwu: http://{host}:{port}/   API docs: http://{host}:{port}/api/v1/docs")
+        command = [sys.executable, "-m", "jingwu.cli", "serve", "--host", host,
+                   "--port", str(port), "--workers", "1"]  # fmt: skip
+        raise typer.Exit(supervisor.supervise(command, workers, say=out.print))
     _django()
     import uvicorn
 
-    out.print(f"Jingwu: http://{host}:{port}/   API docs: http://{host}:{port}/api/v1/docs")
-    uvicorn.run(
-        "jingwu.server:get_application",
-        factory=True,
-        host=host,
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-        workers=workers,
+    options: dict[str, Any] = dict(
+        factory=True, log_level="warning", lifespan="off", access_log=False
     )
+    if os.environ.get(supervisor.REUSE_PORT_ENV):  # one of the supervisor's processes
+        sock = supervisor.listening_socket(host, port)
+        config = uvicorn.Config("jingwu.server:get_application", **options)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    out.print(f"Jingwu: http://{host}:{port}/   API docs: http://{host}:{port}/api/v1/docs")
+    uvicorn.run("jingwu.server:get_application", host=host, port=port, workers=workers, **options)
 
 
 @demo_app.command("load")
