@@ -148,3 +148,22 @@ def test_an_expired_or_unknown_token_gives_nobody(demo: None) -> None:
     now = timezone.now()
     assert services.user_for_token(key=key + "x", now=now) is None
     assert services.user_for_token(key=key, now=now + timedelta(days=3650)) is None
+
+
+def test_a_moved_organization_changes_the_lineage(demo: None, monkeypatch: Any) -> None:
+    """Parents are cached: a move saved in this process is seen at once; one made behind the
+    application's back (a bulk update) once the cache's freshness has run out."""
+    user = get_user_model().objects.get(username="duty_taihe")
+    actor = services.actor_for(user)
+    org_id = actor.grants[0].organization_id
+    old = actor.lineage[org_id]
+    assert len(old) >= 3  # workstation → station → branch
+    org = Organization.objects.get(pk=org_id)
+    org.parent_id = old[-1]  # straight under the branch
+    org.save()
+    moved = services.actor_for(get_user_model().objects.get(username="duty_taihe"))
+    assert moved.lineage[org_id] == (org_id, old[-1]) == _reference("duty_taihe")[3][org_id]
+    Organization.objects.filter(pk=org_id).update(parent_id=old[1])  # no signal
+    monkeypatch.setattr(services, "PARENTS_FRESH_S", 0.0)
+    back = services.actor_for(get_user_model().objects.get(username="duty_taihe"))
+    assert back.lineage[org_id] == old == _reference("duty_taihe")[3][org_id]

@@ -1,13 +1,23 @@
-"""Log-ins and failed log-ins go to the audit log, whichever door they came through."""
+"""Log-ins and failed log-ins go to the audit log, whichever door they came through; a saved
+or deleted organization drops the cached organization parents."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from jingwu.audit import services as audit
+from jingwu.orgs.models import Organization
+from jingwu.orgs.services import forget_parents
+
+
+@receiver(post_save, sender=Organization, dispatch_uid="orgs.forget_parents_saved")
+@receiver(post_delete, sender=Organization, dispatch_uid="orgs.forget_parents_deleted")
+def _organization_changed(sender: Any, **kwargs: Any) -> None:
+    forget_parents()
 
 
 @receiver(user_logged_in)
