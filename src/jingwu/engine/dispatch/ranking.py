@@ -86,9 +86,8 @@ def rank_units(
         lean = _lean_memo(units, allowed, required_skills)
         now_ts = timestamp_of(now)
         quick = _lean_indexed(
-            units, reach, lean, point, budget_s, detour_factor, now_ts, stale_after_s, k,
-            _Prepared({}, {}),
-        )  # fmt: skip
+            units, reach, lean, point, budget_s, detour_factor, now_ts, stale_after_s, k, None
+        )
         if quick is not None:
             return quick
     return explain_ranking(
@@ -425,18 +424,17 @@ def _indexed_rows(
 @dataclass(slots=True)
 class _LeanColumns:
     """What ``_lean_indexed`` reads of a board for one set of rules, built once per change of
-    the board: memoryviews of its columns (a read is a Python float, no numpy call)."""
+    the board: a unit's columns side by side in one row (one place in memory per unit, read
+    as Python floats without a numpy call)."""
 
     counts: list[int]  # eligible units per mode (``MODES`` order)
     modes: list[str]  # the modes with eligible units
     blocked: bool  # an eligible unit is off the network: its ETA is an estimate
-    ok: Any  # eligible, per board row
-    lat: Any
-    lon: Any
-    a: Any
-    b: Any
-    t: Any
-    fix_ts: Any
+    ok: Any  # eligible, per board row (memoryview of bool)
+    rows: Any  # memoryview of float64: row i's ``_LEAN_COLUMNS`` at 6 i … 6 i + 5
+
+
+_LEAN_COLUMNS = ("lat", "lon", "a", "b", "t", "fix_ts")  # node ids as floats: exact below 2**53
 
 
 def _lean_memo(board: UnitBoard, allowed: frozenset[int], required: frozenset[str]) -> _LeanColumns:
@@ -455,17 +453,13 @@ def _lean_columns(
 ) -> _LeanColumns:
     c = board._cols
     counts = np.bincount(c["mode"][rows], minlength=len(MODES)).tolist()
+    table = np.column_stack([c[name].astype(np.float64) for name in _LEAN_COLUMNS])
     return _LeanColumns(
         counts=counts,
         modes=[m for m, n in zip(MODES, counts, strict=True) if n],
         blocked=bool((eligible & ~c["snap_ok"]).any()),
         ok=plain_view(eligible),
-        lat=plain_view(c["lat"]),
-        lon=plain_view(c["lon"]),
-        a=plain_view(c["a"]),
-        b=plain_view(c["b"]),
-        t=plain_view(c["t"]),
-        fix_ts=plain_view(c["fix_ts"]),
+        rows=plain_view(table.reshape(-1)),
     )
 
 
@@ -479,13 +473,14 @@ def _lean_indexed(
     now_ts: float,
     stale_after_s: float,
     k: int,
-    prep: _Prepared,
+    prep: _Prepared | None,
 ) -> list[Ranked] | None:
     """``_indexed_rows`` then ``_lean_ranking`` without arrays: the index's few hits as a dict
     {board row: time}, every unit read as plain floats (the same sums, minima and comparisons
     in the same order, so the same ETAs and order). None when an eligible unit needs an
     estimate (off the network, a mode without a snap or the index) or the index names more
-    than ``LEAN_MAX_ROWS`` units: the array path answers then (the snaps in ``prep`` are kept).
+    than ``LEAN_MAX_ROWS`` units: the array path answers then (the snaps are kept in ``prep``,
+    if given). The caller has checked ``budget_s <= reach.budget_s``.
     """
     if lean.blocked:
         return None
@@ -494,8 +489,10 @@ def _lean_indexed(
     found: dict[int, tuple[float, Snap, float]] = {}  # row -> (index time, target, slack)
     ok, row_of = lean.ok, board._row
     for mode in lean.modes:
-        target = prep.targets[mode] = _incident_snap(board, point, mode)
-        if target is None or not reach.covers(mode, budget_s):
+        target = _incident_snap(board, point, mode)  # None for a mode the graph lacks
+        if prep is not None:
+            prep.targets[mode] = target
+        if target is None:
             return None
         slack = budget_s * graph.vmax_mps[mode] * 1.01 + 50.0 + target.distance_m + board.max_snap_m
         hits = reach.times_to_rows(target, 4 * LEAN_MAX_ROWS)
@@ -519,24 +516,24 @@ def _lean_indexed(
         ("reach_m", budget_s, detour),
         lambda: _reach_m(graph, budget_s, detour, board.max_snap_m),
     )
-    c_lat, c_lon, c_a, c_b, c_t, c_fix = lean.lat, lean.lon, lean.a, lean.b, lean.t, lean.fix_ts
+    table = lean.rows
     units = board.units
     out = []
     for i in sorted(found):
         best, p, slack = found[i]
-        dx, dy = (c_lon[i] - lon) * kx, (c_lat[i] - lat) * ky
+        u_lat, u_lon, u_a, u_b, t, fix_ts = table[6 * i : 6 * i + 6].tolist()
+        dx, dy = (u_lon - lon) * kx, (u_lat - lat) * ky
         d = math.sqrt(dx * dx + dy * dy)
         if not (d <= reach_m and d <= slack):
             continue
-        if c_a[i] == p.a and c_b[i] == p.b:  # ``along_segment``
-            t = c_t[i]
+        if u_a == p.a and u_b == p.b:  # ``along_segment``
             if t <= p.t and math.isfinite(p.w_ab):
                 best = min(best, (p.t - t) * p.w_ab)
             if t >= p.t and math.isfinite(p.w_ba):
                 best = min(best, (t - p.t) * p.w_ba)
         if not best <= budget_s:
             continue
-        age = now_ts - c_fix[i]
+        age = now_ts - fix_ts
         stale = age > stale_after_s
         eta = best + (min(age, STALE_WIDEN_CAP_S) * STALE_WIDEN_SHARE if stale else 0.0)
         u = units[i]
@@ -708,18 +705,20 @@ def _ranked(
     elif estimated:
         first = f"估算约 {_duration(raw)}（路网未覆盖，按直线×{detour:g}）"
     else:
-        first = f"{MODE_VERBS.get(u.mode, '用时')}约 {_duration(raw)}"
+        first = f"{_VERBS.get(u.mode, '用时')}约 {_duration(raw)}"
     tier = _TIER_LABELS.get(u.tier) or tier_label(u.tier)
     if stale:
         late = f"定位已过时 {_duration(age)}，预计时间已放宽 {_duration(eta - raw)}"
         reasons: tuple[str, ...] = (first, f"直线距离 {_distance(dist)}", tier, late)
     else:
         reasons = (first, f"直线距离 {_distance(dist)}", tier)
-    return _new_ranked({
+    out: Ranked = object.__new__(Ranked)  # ``_new_ranked``
+    object.__setattr__(out, "__dict__", {
         "rank": rank, "unit_id": u.id, "unit_name": u.name, "tier": u.tier, "mode": u.mode,
         "eta_seconds": _round1(eta), "distance_m": _round1(dist), "estimated": estimated,
         "stale": stale, "fix_age_s": _round1(age), "reasons": reasons,
     })  # fmt: skip
+    return out
 
 
 def _round1(x: float) -> float:
@@ -747,6 +746,7 @@ def _distance(metres: float) -> str:
 
 _DURATIONS = [duration_text(s) for s in range(3600)]
 _METRES = [distance_text(m) for m in range(1000)] + [distance_text(999.75)]  # "1000 米"
+_VERBS = dict(MODE_VERBS)  # a dict reads faster than the read-only proxy
 _TIER_LABELS = {t: tier_label(t) for t in TIER_NAMES}  # the named tiers' labels, made once
 
 
