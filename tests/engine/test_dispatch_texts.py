@@ -21,7 +21,11 @@ FLOATS = st.one_of(
     st.integers(-50, 100_000).map(lambda n: n / 20),  # ties of round(x, 1) and of round(x)
     st.integers(-50, 100_000).map(lambda n: math.nextafter(n / 20, math.inf)),
     st.integers(-50, 100_000).map(lambda n: math.nextafter(n / 20, -math.inf)),
+    st.integers(900, 100_000).map(lambda n: n * 50.0),  # ties of the kilometres' tenths
+    st.integers(900, 100_000).map(lambda n: math.nextafter(n * 50.0, math.inf)),
+    st.integers(900, 100_000).map(lambda n: math.nextafter(n * 50.0, -math.inf)),
     st.sampled_from([0.0, -0.0, 0.05, 0.15, 0.25, 2.675, 1e9 / 10, 1e8 + 0.05, 999.5, 3599.5]),
+    st.sampled_from([999.95, 1000.0, 1049.99, 1050.0, 1250.0, 98_950.0, 98_999.9, 99_000.0]),
 )
 
 
@@ -39,6 +43,9 @@ def test_texts_equal_the_rules(x: float) -> None:
 
 
 def test_every_table_entry_and_its_neighbours() -> None:
+    for n in range(0, 100_000, 50):  # every tie of a kilometre's tenth, and next to it
+        for x in (n, math.nextafter(n, 0), math.nextafter(n, 1e9), n + 0.01, n - 0.01):
+            assert _distance(x) == distance_text(x)
     for n in range(-2, 3700):
         for x in (n - 0.5, n, n + 0.5, math.nextafter(n + 0.5, 0), math.nextafter(n + 0.5, 1e9)):
             assert _duration(x) == duration_text(x)

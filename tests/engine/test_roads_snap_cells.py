@@ -110,6 +110,11 @@ def test_snap_through_the_cells_equals_the_batch_snap(small_grid: RoadGraph) -> 
             assert (one.t, one.w_ab, one.w_ba) == (batch.t[j], batch.w_ab[j], batch.w_ba[j])
             assert (one.lat, one.lon) == (batch.lat[j], batch.lon[j])
             assert type(one.a) is int and type(one.t) is float
+            index = snapping_module._index(small_grid, "car")
+            (seg,) = np.flatnonzero((index.a == one.a) & (index.b == one.b))
+            forward = index.e_ab[seg] >= 0  # the edge the position names, and its fraction
+            assert one.edge == (index.e_ab[seg] if forward else index.e_ba[seg])
+            assert one.fraction == (one.t if forward else 1.0 - one.t)
     assert same >= 380
 
 

@@ -740,12 +740,22 @@ def _duration(seconds: float) -> str:
 
 
 def _distance(metres: float) -> str:
-    """``distance_text``; under a kilometre from a table (``:.0f`` rounds as ``round``)."""
-    return _METRES[round(metres)] if 0.0 < metres < 1000 else distance_text(metres)
+    """``distance_text`` from tables: under a kilometre by whole metres (``:.0f`` rounds as
+    ``round``), up to 99 km by tenths (``:.1f`` of ``y`` is ``k / 10``, ``k`` the integer
+    nearest ``10 y``, when ``fl(10 y)`` is not within a hair of a tie)."""
+    if 0.0 < metres < 1000:
+        return _METRES[round(metres)]
+    if 1000 <= metres < 99_000:
+        z = metres / 1000 * 10.0
+        k = round(z)
+        if -0.4999 < z - k < 0.4999:
+            return _KILOMETRES[k]
+    return distance_text(metres)
 
 
 _DURATIONS = [duration_text(s) for s in range(3600)]
 _METRES = [distance_text(m) for m in range(1000)] + [distance_text(999.75)]  # "1000 米"
+_KILOMETRES = [f"{k / 10:.1f} 公里" for k in range(991)]  # ``distance_text``'s wording
 _VERBS = dict(MODE_VERBS)  # a dict reads faster than the read-only proxy
 _TIER_LABELS = {t: tier_label(t) for t in TIER_NAMES}  # the named tiers' labels, made once
 

@@ -121,7 +121,8 @@ class _SegmentIndex:
     tree: Any
     sample_seg: I64
     half_gap: float
-    geom: F64  # columns ax, ay, dx, dy, inv_l2, tol, w_ab, w_ba, a, b: one row per segment
+    geom: F64  # columns ax, ay, dx, dy, inv_l2, tol, w_ab, w_ba, a, b, edge: a row per segment
+    # (edge: ``e_ab`` when a→b is allowed, else ``-2 - e_ba``)
 
 
 def snap(
@@ -154,16 +155,17 @@ def snap(
         hit = _nearest_bucketed(index, buckets, px, py) or _nearest_one(index, px, py)
     seg, t = hit
     o = _GEOM * seg
-    w_ab, w_ba, fa, fb = cells.geom[o + 6 : o + 10].tolist()
-    a, b = int(fa), int(fb)
+    w_ab, w_ba, fa, fb, fe = cells.geom[o + 6 : o + 11].tolist()
+    a, b, edge = int(fa), int(fb), int(fe)
+    forward = edge >= 0
+    if not forward:
+        edge = -2 - edge
     ll = cells.lat_lon
     la, oa = ll[2 * a : 2 * a + 2].tolist()
     lb, ob = ll[2 * b : 2 * b + 2].tolist()
     slat, slon = la + t * (lb - la), oa + t * (ob - oa)
-    e_ab = cells.e_ab[seg]
-    forward = e_ab >= 0
     found = _new_snap({
-        "mode": mode, "edge": e_ab if forward else cells.e_ba[seg],
+        "mode": mode, "edge": edge,
         "fraction": t if forward else 1.0 - t, "a": a, "b": b, "t": t, "w_ab": w_ab, "w_ba": w_ba,
         "distance_m": _haversine_one(lat, lon, slat, slon), "lat": slat, "lon": slon,
     })  # fmt: skip
@@ -311,7 +313,8 @@ def _build_index(graph: RoadGraph, mode: str) -> _SegmentIndex:
     dx, dy = bx - ax, by - ay
     inv_l2 = np.divide(1.0, length**2, out=np.zeros(s), where=length > 0)
     tol = np.divide(_END_TOLERANCE_M, length, out=np.ones(s), where=length > 0)
-    geom = np.column_stack([ax, ay, dx, dy, inv_l2, tol, w_ab, w_ba, a, b])  # ids < 2**53
+    edge = np.where(e_ab >= 0, e_ab, -2 - e_ba)  # ``Snap.edge``: a→b if allowed, else b→a (< 0)
+    geom = np.column_stack([ax, ay, dx, dy, inv_l2, tol, w_ab, w_ba, a, b, edge])  # ids < 2**53
     ax, ay, dx, dy, inv_l2, tol, w_ab, w_ba = (geom[:, i] for i in range(8))
     return _SegmentIndex(
         a, b, e_ab, e_ba, w_ab, w_ba, ax, ay, dx, dy, inv_l2, tol, tree, seg_of, half_gap, geom
@@ -411,7 +414,7 @@ _MAX_CELLS = 4_000_000
 _CELLS_KEY = {mode: f"snap-cells:{mode}" for mode in MODE_NAMES}
 _MAX_CELL_RING = 4  # a wider block of cells: the sample buckets answer
 _CELL_CHUNK = 2_000_000  # (segment, cell) pairs examined at a time while building
-_GEOM = 10  # columns of ``_SegmentIndex.geom``
+_GEOM = 11  # columns of ``_SegmentIndex.geom``
 
 
 @dataclass(frozen=True)
@@ -437,8 +440,6 @@ class _Cells:
     geom: Any  # memoryview of float64
     entries: int
     # what ``snap`` reads per point, as plain values and memoryviews of the index and graph
-    e_ab: Any
-    e_ba: Any
     lat_lon: Any  # memoryview of float64: node n's latitude at 2 n, its longitude at 2 n + 1
     bounds: tuple[float, float, float, float]
     m_per_deg_lon: float
@@ -455,7 +456,7 @@ def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
         "snap-lat-lon", lambda: plain_view(np.column_stack([graph.lat, graph.lon]).reshape(-1))
     )
     fixed = (
-        plain_view(index.e_ab), plain_view(index.e_ba), lat_lon,
+        lat_lon,
         graph.bounds, M_PER_DEG * math.cos(math.radians(g.lat0)), g.lat0, g.lon0, g.kx,
     )  # fmt: skip
     geom = plain_view(index.geom.reshape(-1))
