@@ -15,7 +15,7 @@ import numpy.typing as npt
 from ..roads import DEFAULT_MAX_SNAP_M, MODES, RoadError, RoadGraph, Snap, search, snap
 from ..roads.bounded import along_segment
 from ..roads.graph import InvalidPoint
-from ..roads.snapping import plain_view
+from ..roads.snapping import plain_view, snap_point
 from .board import UnitBoard, float_or_nan, lacks_skills, timestamp_of
 from .reach import ReachIndex
 from .rules import (
@@ -488,8 +488,12 @@ def _lean_indexed(
     assert graph is not None
     found: dict[int, tuple[float, Snap, float]] = {}  # row -> (index time, target, slack)
     ok, row_of = lean.ok, board._row
+    rev = graph.rev
     for mode in lean.modes:
-        target = _incident_snap(board, point, mode)  # None for a mode the graph lacks
+        try:  # ``_incident_snap`` for the checked point
+            target = snap_point(graph, *point, mode, board.max_snap_m) if mode in rev else None
+        except RoadError:
+            target = None  # the graph does not cover the incident
         if prep is not None:
             prep.targets[mode] = target
         if target is None:

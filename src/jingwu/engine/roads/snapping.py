@@ -139,6 +139,11 @@ def snap(
     bounds), ``TooFarFromRoad`` (nearest street farther than ``max_distance_m``).
     """
     lat, lon = _checked_point(lat, lon)
+    return snap_point(graph, lat, lon, mode, max_distance_m)
+
+
+def snap_point(graph: RoadGraph, lat: float, lon: float, mode: str, max_distance_m: float) -> Snap:
+    """``snap`` for a point already checked to be a finite latitude and longitude (floats)."""
     cells: _Cells | None = graph._cache.get(_CELLS_KEY.get(mode, ""))  # built: no lock
     if cells is None:
         cells = _index_cells(graph, mode)  # raises ModeUnavailable
@@ -251,12 +256,15 @@ def _inside(graph: RoadGraph, lat: Any, lon: Any, margin_m: float) -> Any:
         )
 
 
+_RADIANS = math.pi / 180.0
+
+
 def _haversine_one(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """``haversine_m`` for one pair of points, without numpy's per-call cost."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
+    p1, p2 = lat1 * _RADIANS, lat2 * _RADIANS  # ``math.radians``: the same product
     h = (
         math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin((lon2 - lon1) * _RADIANS / 2) ** 2
     )
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(h, 1.0)))
 
