@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -81,10 +81,16 @@ def rank_units(
         # ``explain_ranking``'s reach-index path: its checks in the same order, its answer
         if units.graph is not graph:
             raise DispatchError("巡防力量面板与路网不一致", code="board_graph_mismatch")
-        allowed = _allowed_tiers(incident, allowed_tiers, tier_rules)
-        point = _incident_point(incident)
+        allowed = allowed_tiers if allowed_tiers is not None else tier_rules.get(incident.type)
+        if allowed is None:
+            allowed = _allowed_tiers(incident, allowed_tiers, tier_rules)  # raises
+        lat, lon = incident.lat, incident.lon  # ``_incident_point`` for plain floats
+        if type(lat) is float and type(lon) is float and -90 <= lat <= 90 and -180 <= lon <= 180:
+            point = (lat, lon)
+        else:
+            point = _incident_point(incident)
         lean = _lean_memo(units, allowed, required_skills)
-        now_ts = timestamp_of(now)
+        now_ts = now.timestamp() if now.tzinfo is UTC else timestamp_of(now)
         quick = _lean_indexed(
             units, reach, lean, point, budget_s, detour_factor, now_ts, stale_after_s, k, None
         )

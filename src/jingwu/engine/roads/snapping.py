@@ -12,7 +12,7 @@ exact nearest segment, not a heuristic.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -455,6 +455,14 @@ class _Cells:
     lon0: float
     kx: float
 
+    hot: tuple[float, float, float, int, int, float, Any, Any, Any] = field(init=False)
+    """What ``_nearest_in_cells`` reads first, in one attribute."""
+
+    def __post_init__(self) -> None:
+        hot = (self.x0, self.y0, self.size, self.nx, self.ny, self.radius, self.ptr, self.seg,
+               self.geom)  # fmt: skip
+        object.__setattr__(self, "hot", hot)
+
 
 def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
     s = index.a.size
@@ -568,17 +576,16 @@ def _nearest_in_cells(c: _Cells, px: float, py: float) -> tuple[int, float] | No
     outside the cells, with no segment near or past ``_MAX_CELL_RING`` (the sample buckets
     answer then).
     """
-    size, nx, ny = c.size, c.nx, c.ny
-    fx, fy = (px - c.x0) / size, (py - c.y0) / size
+    x0, y0, size, nx, ny, radius, ptr, segs, g = c.hot
+    fx, fy = (px - x0) / size, (py - y0) / size
     if not (0.0 <= fx < nx and 0.0 <= fy < ny):
         return None
     cx, cy = int(fx), int(fy)
-    ptr, segs, g = c.ptr, c.seg, c.geom
     cell = cy * nx + cx
     lo, hi = ptr[cell], ptr[cell + 1]
     ox, oy = fx - cx - 0.5, fy - cy - 0.5
     off = size * math.sqrt(ox * ox + oy * oy)  # from the cell's centre
-    step = c.radius / 255
+    step = radius / 255
     best, best_seg, best_t = math.inf, -1, 0.0
     for packed in segs[lo:hi].tolist():
         bound = (packed & 255) * step - off  # no nearer to the point than this, nor any after it
@@ -598,7 +605,7 @@ def _nearest_in_cells(c: _Cells, px: float, py: float) -> tuple[int, float] | No
         d2 = ex * ex + ey * ey
         if d2 < best or (d2 == best and s < best_seg):
             best, best_seg, best_t = d2, s, t
-    if best_seg >= 0 and math.sqrt(best) <= c.radius - off:
+    if best_seg >= 0 and math.sqrt(best) <= radius - off:
         return best_seg, best_t
     r = 1
     while r <= _MAX_CELL_RING:
