@@ -436,11 +436,12 @@ class _LeanColumns:
     counts: list[int]  # eligible units per mode (``MODES`` order)
     modes: list[str]  # the modes with eligible units
     blocked: bool  # an eligible unit is off the network: its ETA is an estimate
-    ok: Any  # eligible, per board row (memoryview of bool)
-    rows: Any  # memoryview of float64: row i's ``_LEAN_COLUMNS`` at 6 i … 6 i + 5
+    int_ids: bool  # ids and tiers are ints (ids below 2**53): sort keys are read from ``rows``
+    rows: Any  # memoryview of float64: row i's ``_LEAN_COLUMNS`` at 9 i … 9 i + 8
 
 
-_LEAN_COLUMNS = ("lat", "lon", "a", "b", "t", "fix_ts")  # node ids as floats: exact below 2**53
+_LEAN_COLUMNS = ("lat", "lon", "a", "b", "t", "fix_ts", "eligible", "tier", "id")
+"""Ids, nodes and tiers as floats: exact below 2**53."""
 
 
 def _lean_memo(board: UnitBoard, allowed: frozenset[int], required: frozenset[str]) -> _LeanColumns:
@@ -459,12 +460,17 @@ def _lean_columns(
 ) -> _LeanColumns:
     c = board._cols
     counts = np.bincount(c["mode"][rows], minlength=len(MODES)).tolist()
-    table = np.column_stack([c[name].astype(np.float64) for name in _LEAN_COLUMNS])
+    ids = [u.id for u in board.units]
+    int_ids = all(type(i) is int and abs(i) < 2**53 for i in ids) and all(
+        type(u.tier) is int for u in board.units
+    )
+    cols = {**c, "eligible": eligible, "id": np.array(ids if int_ids else [0] * len(ids))}
+    table = np.column_stack([np.asarray(cols[n], np.float64) for n in _LEAN_COLUMNS])
     return _LeanColumns(
         counts=counts,
         modes=[m for m, n in zip(MODES, counts, strict=True) if n],
         blocked=bool((eligible & ~c["snap_ok"]).any()),
-        ok=plain_view(eligible),
+        int_ids=int_ids,
         rows=plain_view(table.reshape(-1)),
     )
 
@@ -493,7 +499,7 @@ def _lean_indexed(
     graph = board.graph
     assert graph is not None
     found: dict[int, tuple[float, Snap, float]] = {}  # row -> (index time, target, slack)
-    ok, row_of = lean.ok, board._row
+    table, row_of = lean.rows, board._row
     rev = graph.rev
     for mode in lean.modes:
         try:  # ``_incident_snap`` for the checked point
@@ -509,11 +515,11 @@ def _lean_indexed(
         if hits is None:
             return None
         for i, time_s in hits.items():
-            if time_s <= budget_s and ok[i]:
+            if time_s <= budget_s and table[9 * i + 6]:  # eligible
                 found[i] = (time_s, target, slack)
         for uid in reach.on_segment(mode, target.a, target.b):
             i = row_of[uid]
-            if i not in found and ok[i]:
+            if i not in found and table[9 * i + 6]:
                 found[i] = (math.inf, target, slack)
         if len(found) > LEAN_MAX_ROWS:
             return None
@@ -526,12 +532,11 @@ def _lean_indexed(
         ("reach_m", budget_s, detour),
         lambda: _reach_m(graph, budget_s, detour, board.max_snap_m),
     )
-    table = lean.rows
-    units = board.units
+    units, int_ids = board.units, lean.int_ids
     out = []
     for i in sorted(found):
         best, p, slack = found[i]
-        u_lat, u_lon, u_a, u_b, t, fix_ts = table[6 * i : 6 * i + 6].tolist()
+        u_lat, u_lon, u_a, u_b, t, fix_ts, _, tier, uid = table[9 * i : 9 * i + 9].tolist()
         dx, dy = (u_lon - lon) * kx, (u_lat - lat) * ky
         d = math.sqrt(dx * dx + dy * dy)
         if not (d <= reach_m and d <= slack):
@@ -546,10 +551,12 @@ def _lean_indexed(
         age = now_ts - fix_ts
         stale = age > stale_after_s
         eta = best + (min(age, STALE_WIDEN_CAP_S) * STALE_WIDEN_SHARE if stale else 0.0)
-        u = units[i]
-        uid = u.id
-        id_key = (0, uid, "") if isinstance(uid, int) else (1, 0, str(uid))
-        out.append(((eta, u.tier, d, id_key), (i, best, eta, age, d, stale)))
+        if int_ids:  # the key of ``_sorted`` without reading the unit
+            key = (eta, int(tier), d, (0, int(uid), ""))
+        else:
+            u = units[i]
+            key = (eta, u.tier, d, (0, u.id, "") if isinstance(u.id, int) else (1, 0, str(u.id)))
+        out.append((key, (i, best, eta, age, d, stale)))
     out.sort(key=_first)
     return [
         _ranked(board, r, i, raw, eta, age, d, False, False, stale, detour)
