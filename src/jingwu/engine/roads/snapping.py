@@ -466,7 +466,10 @@ class _Cells:
 
 def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
     s = index.a.size
-    ax, ay, dx, dy = index.ax, index.ay, index.dx, index.dy
+    # contiguous copies of the geometry's columns: the gathers below are many
+    ax, ay, dx, dy, inv_l2 = (
+        np.ascontiguousarray(v) for v in (index.ax, index.ay, index.dx, index.dy, index.inv_l2)
+    )
     g = graph.grid
     lat_lon = graph.cached(
         "snap-lat-lon", lambda: plain_view(np.column_stack([graph.lat, graph.lon]).reshape(-1))
@@ -500,7 +503,7 @@ def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
     ends = np.cumsum(count)
     cells_out: list[I64] = []
     segs_out: list[I64] = []
-    dist_out: list[F64] = []
+    dist_out: list[F64] = []  # distances to the cell's centre
     first = 0
     while first < s:  # a chunk of segments at a time: long ones span many cells
         base = int(ends[first - 1]) if first else 0
@@ -512,7 +515,7 @@ def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
         rx = x0 + (cx + 0.5) * size - ax[seg]
         ry = y0 + (cy + 0.5) * size - ay[seg]
         sdx, sdy = dx[seg], dy[seg]
-        t = np.clip((rx * sdx + ry * sdy) * index.inv_l2[seg], 0.0, 1.0)
+        t = np.clip((rx * sdx + ry * sdy) * inv_l2[seg], 0.0, 1.0)
         dist = np.hypot(rx - t * sdx, ry - t * sdy)
         near = dist <= reach
         cells_out.append(cy[near] * nx + cx[near])
@@ -520,13 +523,13 @@ def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
         dist_out.append(dist[near])
         first = last
     cell = np.concatenate(cells_out)
-    dist = np.concatenate(dist_out)
-    order = np.lexsort((dist, cell))  # by cell, then nearest the centre first
+    # a lower bound of each listed segment's distance to the centre, in 255ths of the radius
+    steps = np.floor(np.concatenate(dist_out) * (255 / radius) - 1e-6)
+    near = np.clip(steps, 0, 255).astype(np.int64)
+    order = np.argsort(cell << 8 | near)  # by cell, then nearest the centre first
     ptr = np.zeros(nx * ny + 1, np.int64)
     np.cumsum(np.bincount(cell, minlength=nx * ny), out=ptr[1:])
-    # with a lower bound of each listed segment's distance to the centre, in 255ths of the radius
-    steps = np.floor(dist[order] * (255 / radius) - 1e-6)
-    packed = np.concatenate(segs_out)[order] << 8 | np.clip(steps, 0, 255).astype(np.int64)
+    packed = np.concatenate(segs_out)[order] << 8 | near[order]
     if s < 2**23:
         packed = packed.astype(np.int32)  # half the memory
     return _Cells(
