@@ -17,7 +17,9 @@ Layout per mode: a *base* of entries sorted by node (node, slot, time) and a sma
 *delta* of the entries added since; a fix gives the unit a new slot, whose entries go into the
 delta, and marks the old slot dead (``slot_row = -1``). When dead and delta entries grow past a
 share of the base, both are merged into a new base (a stable merge of two sorted runs).
-``slot_row`` maps a slot to the unit's row on the board.
+``slot_row`` maps a slot to the unit's row on the board. An incident with a few units at its
+segment's ends reads them one by one from memoryviews (``times_to_rows``: no numpy call), the
+delta's by blocks of nodes (``_ModeReach.views``, rebuilt at the fix, not at the ranking).
 """
 
 from __future__ import annotations

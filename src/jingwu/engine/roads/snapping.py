@@ -7,6 +7,11 @@ segments of the nearest samples (best distance ``d``), every segment closer than
 sample within ``d + half_gap``; when the nearest samples do not reach that far, more samples
 are asked for, and at last a ball query completes the candidates. The answer is therefore the
 exact nearest segment, not a heuristic.
+
+One point at a time (``snap``) is answered first from square cells (``_Cells``): each lists the
+segments near it, nearest first, and a point reads its own cell's list in plain Python floats
+from memoryviews (no numpy call per point), with the same bound argument; the samples answer
+what the cells leave open (a point far from every street).
 """
 
 from __future__ import annotations
