@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -438,6 +438,7 @@ class _LeanColumns:
     blocked: bool  # an eligible unit is off the network: its ETA is an estimate
     int_ids: bool  # ids and tiers are ints (ids below 2**53): sort keys are read from ``rows``
     rows: Any  # memoryview of float64: row i's ``_LEAN_COLUMNS`` at 9 i … 9 i + 8
+    reach_m: dict[tuple[float, float], float] = field(default_factory=dict)  # ``_reach_m``
 
 
 _LEAN_COLUMNS = ("lat", "lon", "a", "b", "t", "fix_ts", "eligible", "tier", "id")
@@ -528,10 +529,13 @@ def _lean_indexed(
     lat, lon = point
     ky = _M_PER_DEG  # ``_straight_m``, the same products per unit
     kx = ky * math.cos(math.radians(lat))
-    reach_m = board.memo(
-        ("reach_m", budget_s, detour),
-        lambda: _reach_m(graph, budget_s, detour, board.max_snap_m),
-    )
+    reach_m = lean.reach_m.get((budget_s, detour))
+    if reach_m is None:
+        if len(lean.reach_m) > 64:  # as ``UnitBoard.memo``: a few budgets in practice
+            lean.reach_m.clear()
+        reach_m = lean.reach_m[budget_s, detour] = _reach_m(
+            graph, budget_s, detour, board.max_snap_m
+        )
     units, int_ids = board.units, lean.int_ids
     out = []
     for i in sorted(found):
