@@ -89,7 +89,9 @@ def rank_units(
             point = (lat, lon)
         else:
             point = _incident_point(incident)
-        lean = _lean_memo(units, allowed, required_skills)
+        lean = units._memo.get(("lean", allowed, required_skills)) or _lean_memo(
+            units, allowed, required_skills
+        )
         now_ts = now.timestamp() if now.tzinfo is UTC else timestamp_of(now)
         quick = _lean_indexed(
             units, reach, lean, point, budget_s, detour_factor, now_ts, stale_after_s, k, None
@@ -562,10 +564,10 @@ def _lean_indexed(
             key = (eta, u.tier, d, (0, u.id, "") if isinstance(u.id, int) else (1, 0, str(u.id)))
         out.append((key, (i, best, eta, age, d, stale)))
     out.sort(key=_first)
-    return [
-        _ranked(board, r, i, raw, eta, age, d, False, False, stale, detour)
-        for r, (_, (i, raw, eta, age, d, stale)) in enumerate(out[:k], start=1)
-    ]
+    ranked = []
+    for r, (_, (i, raw, eta, age, d, stale)) in enumerate(out[:k], start=1):
+        ranked.append(_ranked(board, r, i, raw, eta, age, d, False, False, stale, detour))
+    return ranked
 
 
 _first = itemgetter(0)

@@ -174,12 +174,13 @@ def snap_point(graph: RoadGraph, lat: float, lon: float, mode: str, max_distance
     la, oa = ll[2 * a : 2 * a + 2].tolist()
     lb, ob = ll[2 * b : 2 * b + 2].tolist()
     slat, slon = la + t * (lb - la), oa + t * (ob - oa)
+    distance_m = _haversine_one(lat, lon, slat, slon)
     found = _new_snap({
         "mode": mode, "edge": edge,
         "fraction": t if forward else 1.0 - t, "a": a, "b": b, "t": t, "w_ab": w_ab, "w_ba": w_ba,
-        "distance_m": _haversine_one(lat, lon, slat, slon), "lat": slat, "lon": slon,
+        "distance_m": distance_m, "lat": slat, "lon": slon,
     })  # fmt: skip
-    if found.distance_m > max_distance_m:
+    if distance_m > max_distance_m:
         raise TooFarFromRoad(
             f"该点距最近的可通行道路（{MODE_NAMES.get(mode, mode)}）{found.distance_m:.0f} 米，"
             f"超过 {max_distance_m:.0f} 米的吸附上限",
