@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -174,3 +175,81 @@ def test_a_committed_event_reaches_a_stream_of_this_process_and_the_listener_sto
         events.stop_listener()
         assert not thread.is_alive()
         assert events._listener_thread is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_job_replays_the_batch_and_each_event_arrives_once() -> None:
+    """A batch runs its jobs without savepoints first; a failure undoes it and it runs again
+    with a savepoint per job. The events of the jobs that committed arrive once each (none
+    from the undone first attempt), the failing job's never; on PostgreSQL they travel by
+    one NOTIFY statement per batch and the listener."""
+    import asyncio
+
+    from django.db import connection
+
+    queue = writes.WriteQueue()
+    running, release = threading.Event(), threading.Event()
+    runs: dict[str, int] = {}
+
+    def job(name: str, fail: bool = False) -> Any:
+        def fn() -> str:
+            runs[name] = runs.get(name, 0) + 1
+            if name == "first":
+                running.set()
+                release.wait(10)
+            audit.record(action="read", component="wq-replay", object_id=name)
+            events.publish("t.replay", audiences=["org:4343"], name=name)
+            if fail:
+                raise Invalid("no")
+            return name
+
+        return fn
+
+    async def receive() -> list[str]:
+        sub = events.hub.subscribe(["org:4343"])
+        try:
+            await asyncio.to_thread(events.ensure_listener)
+            await asyncio.sleep(0.3)
+
+            def submit() -> tuple[list[str], bool]:
+                with ThreadPoolExecutor(8) as pool:
+                    head = pool.submit(queue.run, job("first"))
+                    running.wait(10)
+                    names = ["a", "b", "bad", "c"]
+                    futures = [pool.submit(queue.run, job(n, fail=n == "bad")) for n in names]
+                    _wait_until(lambda: queue._queue.qsize() == 4)
+                    release.set()
+                    done = [head.result(10)]
+                    failed = False
+                    for f in futures:
+                        try:
+                            done.append(f.result(10))
+                        except Invalid:
+                            failed = True
+                connection.close()
+                return done, failed
+
+            done, failed = await asyncio.to_thread(submit)
+            assert done == ["first", "a", "b", "c"] and failed
+            got = []
+            deadline = asyncio.get_running_loop().time() + 5
+            while len(got) < 4 and asyncio.get_running_loop().time() < deadline:
+                with contextlib.suppress(TimeoutError):
+                    got.append((await asyncio.wait_for(sub.queue.get(), timeout=1))["name"])
+            await asyncio.sleep(0.3)
+            while not sub.queue.empty():
+                got.append(sub.queue.get_nowait()["name"])
+            return got
+        finally:
+            events.hub.unsubscribe(sub)
+
+    with ThreadPoolExecutor(1) as pool:
+        got = pool.submit(asyncio.run, receive()).result(timeout=60)
+    assert sorted(got) == ["a", "b", "c", "first"]  # once each; "bad" never
+    # The second batch stopped at "bad" and ran again with savepoints ("c" had not run yet).
+    assert runs == {"first": 1, "a": 2, "b": 2, "bad": 2, "c": 1}
+    stored = AuditEntry.objects.filter(component="wq-replay").order_by("id")
+    assert [e.object_id for e in stored] == ["first", "a", "b", "c"]
+    assert audit.verify_chain().ok
+    if connection.vendor == "postgresql":
+        events.stop_listener()

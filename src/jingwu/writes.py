@@ -13,8 +13,13 @@ sleeps, so with many request threads some wait seconds while others pass; Postgr
 audit chain serialises writers the same way (one advisory lock). One writer thread turns
 that into a queue, and the batch pays the commit once.
 
-Jobs must be short and must not wait for other requests. Thread-local state a job needs is
-carried over: the caller's active language (messages are translated in the job). Audit rows
+Jobs must be short and must not wait for other requests. A batch first runs its jobs one
+after the other without savepoints; when one raises, the transaction is rolled back and the
+batch runs again with a savepoint per job, so a job must be safe to run again after a
+rollback (it writes only to the database and sets up anew any object it was given).
+Thread-local state a job needs is carried over: the caller's active language (messages are
+translated in the job). Events the jobs publish are sent together before the commit
+(:func:`jingwu.events.batch`). Audit rows
 the jobs record are appended to the chain together just before the commit
 (:func:`jingwu.audit.services.batch`), so the chain's lock is held for the insert and the
 commit only.
@@ -31,6 +36,7 @@ from typing import Any, TypeVar
 from django.db import connection, connections, transaction
 from django.utils import translation
 
+from jingwu import events
 from jingwu.audit import services as audit
 
 T = TypeVar("T")
@@ -102,25 +108,44 @@ class WriteQueue:
 
     def _batch(self, jobs: list[_Job]) -> None:
         tidy_connections()  # the writer keeps its connection; a broken one is replaced
+        # First all jobs in one transaction without savepoints (on PostgreSQL two round
+        # trips fewer per job); if one raises, that is undone whole and the batch runs again,
+        # each job in its own savepoint, so only the failing one gets its error.
+        if len(jobs) == 1 or not self._run(jobs, savepoints=False):
+            self._run(jobs, savepoints=True)
+        self.batches += 1
+        self.jobs += len(jobs)
+
+    def _run(self, jobs: list[_Job], *, savepoints: bool) -> bool:
+        """One attempt at the batch; False when a job failed without savepoints (undone)."""
+        for job in jobs:
+            job.result, job.error = None, None
         try:
-            with transaction.atomic(), audit.batch() as trail:
+            with transaction.atomic(), audit.batch() as trail, events.batch() as notices:
                 for job in jobs:
-                    mark = trail.mark()
+                    if not savepoints:
+                        with translation.override(job.language):
+                            job.result = job.fn()
+                        continue
+                    marks = trail.mark(), notices.mark()
                     try:
                         with transaction.atomic(), translation.override(job.language):
                             job.result = job.fn()
                     except Exception as exc:  # this job's own error, its savepoint undone
-                        trail.undo(mark)
+                        trail.undo(marks[0])
+                        notices.undo(marks[1])
                         job.error = exc
                 trail.flush()  # the audit rows of the batch, chained just before the commit
-        except Exception as exc:  # the commit failed: nothing of the batch was written
+                notices.flush()  # and its events, sent once it commits
+        except Exception as exc:  # a job failed (no savepoints) or the commit failed
+            if not savepoints:
+                return False
             for job in jobs:
                 if job.error is None:
                     job.error = exc
                     job.result = None
             connection.close()
-        self.batches += 1
-        self.jobs += len(jobs)
+        return True
 
 
 def tidy_connections() -> None:

@@ -68,6 +68,9 @@ def _current() -> _Snapshot:
     if snap is not None and snap.key == key:
         return snap
     with _lock:
+        snap = _snapshot  # another thread may have rebuilt it while this one waited
+        if snap is not None and snap.key == key:
+            return snap
         rows = list(
             Area.objects.values(
                 "id", "level", "parent_id", "geometry", "name", "code", "organization_id"

@@ -212,7 +212,8 @@ def create_incident(
     )  # fmt: skip
     shares = _planned_shares(actor, incident, now)
     try:
-        writes.run(lambda: _write(actor, incident, shares, now, desk_name))
+        planned = (incident.priority, incident.target_s)
+        writes.run(lambda: _write(actor, incident, planned, shares, now, desk_name))
     except IntegrityError:  # the key's unique constraint: another attempt won (committed)
         if key is None:
             raise
@@ -245,9 +246,19 @@ def _planned_shares(actor: Actor, incident: Incident, now: datetime) -> list[Pla
 
 
 def _write(
-    actor: Actor, incident: Incident, shares: list[PlannedShare], now: datetime, desk_name: str
+    actor: Actor,
+    incident: Incident,
+    planned: tuple[str, int],
+    shares: list[PlannedShare],
+    now: datetime,
+    desk_name: str,
 ) -> None:
-    """The intake's write job: the incident, then its lines, shares and audit rows at once."""
+    """The intake's write job: the incident, then its lines, shares and audit rows at once.
+
+    Safe to run again after a rollback (the write queue may): the incident is new each time.
+    """
+    incident.pk, incident._state.adding = None, True
+    incident.priority, incident.target_s = planned  # as planned (a receiver may raise it)
     planned_priority = incident.priority
     incident.shares_planned = True  # type: ignore[attr-defined]  # rules: not again on save
     incident.added_share_ids = []  # type: ignore[attr-defined]  # shares others add on save
