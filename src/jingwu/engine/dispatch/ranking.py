@@ -172,6 +172,17 @@ def explain_ranking(
     # Without exclusions to explain, search half the budget first: when the k best are
     # already in, nobody beyond can beat them (their ETA exceeds the half budget).
     two_passes = early_stop and not with_exclusions and budget_s >= 300 and prep is None
+    if (
+        two_passes
+        and dist is not None
+        and math.isfinite(
+            half := _reach_m(board.graph, budget_s / 2, detour_factor, board.max_snap_m)
+        )
+    ):
+        # A first pass that cannot settle costs a whole search more: skip it when fewer than
+        # k units are near enough to be likely in (half the straight-line bound: streets
+        # are rarely straight, and not every unit drives at the top speed).
+        two_passes = int(np.count_nonzero(dist <= LIKELY_SHARE * half)) >= k
     limits = (budget_s / 2, budget_s) if two_passes else (budget_s,)
     for limit in limits:
         ev = _evaluate(board, rows, point, limit, detour_factor, dist, prep)
@@ -185,6 +196,11 @@ def explain_ranking(
         explain = _Explain(incident, allowed, budget_s, required_skills, k)
         excluded = _exclusions(board, ev, eligible, order, explain)
     return Ranking(ranked, excluded, budget_s)
+
+
+#: The share of the straight-line bound within which a unit is counted as likely to arrive
+#: within half the budget (deciding whether a first, half-budget pass is worth running).
+LIKELY_SHARE = 0.5
 
 
 def _allowed_tiers(
