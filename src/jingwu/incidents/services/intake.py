@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db import IntegrityError
@@ -342,7 +343,10 @@ def _name_shares(incident: Incident) -> None:
 _AREA_FIELDS = ("station", "workstation", "police_room", "grid")
 
 
+@lru_cache(maxsize=4096)
 def _area(ref: AreaRef) -> Area:
+    """The area the answer names, built once per reference (only read; a renamed area has
+    another reference)."""
     return Area(id=ref.id, name=ref.name, code=ref.code, level=ref.level)
 
 
