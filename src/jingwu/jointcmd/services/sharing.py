@@ -11,6 +11,7 @@ rules look only at where, what and how urgent, not at who took the call.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -285,16 +286,20 @@ def _active_rules_query() -> Any:
     )
 
 
-def apply_rules(*, incident: Incident, now: datetime) -> list[int]:
-    """Share a new incident by every active rule it matches; return the organizations added."""
-    added = []
+def _matching_rules(incident: Incident) -> Iterator[tuple[str, list[tuple[int, str]]]]:
+    """(reason, partners as (id, name)) of every active rule the incident matches."""
     rules = _active_rules()
     for stale in [k for k in _compiled if k not in rules]:
         forget_rule(stale)
     for rule_id, (name, source, partners) in rules.items():
-        if not _matches(_compiled_for(rule_id, source), incident):
-            continue
-        reason = _("规则“%(rule)s”") % {"rule": name}
+        if _matches(_compiled_for(rule_id, source), incident):
+            yield _("规则“%(rule)s”") % {"rule": name}, partners
+
+
+def apply_rules(*, incident: Incident, now: datetime) -> list[int]:
+    """Share a new incident by every active rule it matches; return the organizations added."""
+    added = []
+    for reason, partners in _matching_rules(incident):
         for org_id, org_name in partners:
             org = Organization(pk=org_id, name=org_name)  # all ``share`` reads of it
             if share(incident=incident, organization=org, reason=reason, now=now):
@@ -304,26 +309,18 @@ def apply_rules(*, incident: Incident, now: datetime) -> list[int]:
 
 def planned_rule_shares(incident: Incident, now: datetime) -> list[PlannedShare]:
     """The shares the active rules give a new incident not yet written (reads only)."""
-    out = []
-    rules = _active_rules()
-    for stale in [k for k in _compiled if k not in rules]:
-        forget_rule(stale)
-    for rule_id, (name, source, partners) in rules.items():
-        if not _matches(_compiled_for(rule_id, source), incident):
-            continue
-        reason = _("规则“%(rule)s”") % {"rule": name}
-        out += [
-            PlannedShare(
-                org_id,
-                org_name,
-                _("共享给%(org)s（%(reason)s）") % {"org": org_name, "reason": reason},
-                component="jointcmd",
-                detail=reason,
-                actor_name=_("联勤共享规则"),
-            )
-            for org_id, org_name in partners
-        ]
-    return out
+    return [
+        PlannedShare(
+            org_id,
+            org_name,
+            _("共享给%(org)s（%(reason)s）") % {"org": org_name, "reason": reason},
+            component="jointcmd",
+            detail=reason,
+            actor_name=_("联勤共享规则"),
+        )
+        for reason, partners in _matching_rules(incident)
+        for org_id, org_name in partners
+    ]
 
 
 def shared_incidents(*, actor: Actor, open_only: bool = True, limit: int = 200) -> list[Incident]:
