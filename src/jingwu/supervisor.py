@@ -80,7 +80,8 @@ def supervise(
             code = proc.poll()
             if code is None or stopping:
                 continue
-            if time.monotonic() - started < 5:  # failed at start (port taken, bad settings)
+            if code > 0 and time.monotonic() - started < 5:  # failed at start (port taken,
+                # bad settings); a process killed by a signal (code < 0) is just replaced
                 say(f"server process {proc.pid} exited at start ({code}); stopping")
                 stopping, status = True, code or 1
                 break
