@@ -33,11 +33,9 @@ POINTS = [
 def _tree_stays_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """The organization tree is re-checked (one COUNT) when older than 2 s: on a slow machine
     that falls between two calls by chance, so the count here is of calls within that time."""
-    from jingwu.orgs import services
-    from jingwu.units import access
+    from jingwu.orgs import tree
 
-    monkeypatch.setattr(access, "FRESH_S", 3600.0)
-    monkeypatch.setattr(services, "PARENTS_FRESH_S", 3600.0)
+    monkeypatch.setattr(tree, "FRESH_S", 3600.0)
 
 
 def _not_sql(q: dict[str, Any]) -> bool:

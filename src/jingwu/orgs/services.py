@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -34,6 +32,7 @@ from jingwu.orgs.models import (
     Person,
     Role,
 )
+from jingwu.orgs.tree import org_tree
 
 
 @dataclass(frozen=True)
@@ -98,13 +97,6 @@ class Actor:
         return any(organization_id in chain for chain in self.lineage.values())
 
 
-def _lineage(org_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:
-    chain = [org_id]
-    while (parent := parents.get(chain[-1])) is not None and parent not in chain:
-        chain.append(parent)
-    return tuple(chain)
-
-
 def actor_for(user: AbstractBaseUser | AnonymousUser) -> Actor:
     """The acting person behind a user account (an anonymous actor has no grants).
 
@@ -135,51 +127,15 @@ ORDER BY m.id
 """
 
 
-#: How long the organizations' parents are trusted before asking whether any changed.
-PARENTS_FRESH_S = 2.0
-_parents_cache: list[Any] = [None, {}, -1e9]  # key, parents, checked at (monotonic)
-_parents_lock = threading.Lock()
-
-
-def org_parents() -> dict[int, int | None]:
-    """Every organization's parent: re-read when organizations were added, removed or moved.
-
-    Trusted for ``PARENTS_FRESH_S``, then one aggregate (count, highest id, a checksum of
-    the parent links) says whether to read them again; a change saved in this process
-    (``forget_parents``, on save and delete) is seen at once.
-    """
-    key, parents, checked = _parents_cache
-    if time.monotonic() - checked < PARENTS_FRESH_S:
-        return parents  # type: ignore[no-any-return]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*), MAX(id), SUM(COALESCE(parent_id, 0) * (id % 9973 + 1)) "
-            "FROM orgs_organization"
-        )
-        now_key = tuple(cursor.fetchone())
-        if now_key != key:
-            cursor.execute("SELECT id, parent_id FROM orgs_organization")
-            parents = dict(cursor.fetchall())
-    with _parents_lock:
-        _parents_cache[:] = [now_key, parents, time.monotonic()]
-    return parents  # type: ignore[no-any-return]
-
-
-def forget_parents() -> None:
-    """Drop the cached parents (an organization was saved or deleted)."""
-    with _parents_lock:
-        _parents_cache[:] = [None, {}, -1e9]
-
-
 def _attach_actor(user: AbstractBaseUser, rows: list[tuple[Any, ...]]) -> Actor:
     """The actor from its membership rows (see ``_MEMBERSHIP_SQL``), remembered on the user."""
-    parents = org_parents() if rows else {}
+    tree = org_tree() if rows else None
     actor = Actor(
         user=user,
         person_id=rows[0][0] if rows else None,
         name=rows[0][1] if rows else str(user.get_username()),
         grants=tuple(Grant(r[3], r[5], r[4]) for r in rows),
-        lineage={r[3]: _lineage(r[3], parents) for r in rows},
+        lineage={r[3]: tree.lineage(r[3]) for r in rows} if tree else {},
     )
     user._jingwu_actor = actor  # type: ignore[attr-defined]
     return actor

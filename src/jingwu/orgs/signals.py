@@ -1,5 +1,5 @@
 """Log-ins and failed log-ins go to the audit log, whichever door they came through; a saved
-or deleted organization drops the cached organization parents."""
+or deleted organization drops the cached organization tree."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from django.dispatch import receiver
 
 from jingwu.audit import services as audit
 from jingwu.orgs.models import Organization
-from jingwu.orgs.services import forget_parents
+from jingwu.orgs.tree import forget_tree
 
 
-@receiver(post_save, sender=Organization, dispatch_uid="orgs.forget_parents_saved")
-@receiver(post_delete, sender=Organization, dispatch_uid="orgs.forget_parents_deleted")
+@receiver(post_save, sender=Organization, dispatch_uid="orgs.forget_tree_saved")
+@receiver(post_delete, sender=Organization, dispatch_uid="orgs.forget_tree_deleted")
 def _organization_changed(sender: Any, **kwargs: Any) -> None:
-    forget_parents()
+    forget_tree()
 
 
 @receiver(user_logged_in)
