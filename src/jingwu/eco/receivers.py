@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from jingwu.eco import services
 from jingwu.incidents.models import EntryKind, Incident
 from jingwu.incidents.services.config import response_targets
-from jingwu.incidents.services.timeline import add_entry
+from jingwu.incidents.services.intake import register_share_planner
+from jingwu.incidents.services.timeline import PlannedShare, add_entry, add_share
 from jingwu.jointcmd.services import sharing
 
 PRIORITIES = ["P1", "P2", "P3", "P4"]
@@ -49,6 +50,24 @@ def fire_priority(sender: Any, instance: Incident, raw: bool = False, **kwargs: 
         instance.target_s = response_targets()[new]
 
 
+def _chief_shares(incident: Incident) -> list[PlannedShare]:
+    """An eco incident inside a zone goes to the zone's forestry and police sides."""
+    if incident.type not in services.ECO_TYPES:
+        return []
+    return [
+        sharing.planned_share(
+            org.pk, org.name, _("生态区“%(zone)s”林长+警长") % {"zone": zone.name}
+        )
+        for zone in services.zones_at(lat=incident.lat, lon=incident.lon)
+        for org in (zone.forest_org, zone.police_org)
+    ]
+
+
+# The intake plans the shares before it writes; the receiver below shares incidents saved
+# some other way.
+register_share_planner("eco.chiefs", lambda incident, now: _chief_shares(incident))
+
+
 @receiver(post_save, sender=Incident, dispatch_uid="eco.route_to_chiefs")
 def route_to_chiefs(
     sender: Any, instance: Incident, created: bool, raw: bool = False, **kwargs: Any
@@ -56,7 +75,6 @@ def route_to_chiefs(
     if raw or not created or instance.type not in services.ECO_TYPES:
         return
     now = timezone.now()
-    zones = services.zones_at(lat=instance.lat, lon=instance.lon)
     raised = getattr(instance, "_eco_raised", None)
     if raised is not None:
         old, new, risk = raised
@@ -69,7 +87,8 @@ def route_to_chiefs(
             % {"label": risk.label, "old": old, "new": new},
             priority=new,
         )
-    for zone in zones:
-        reason = _("生态区“%(zone)s”林长+警长") % {"zone": zone.name}
-        for org in (zone.forest_org, zone.police_org):
-            sharing.share(incident=instance, organization=org, reason=reason, now=now)
+    if getattr(instance, "shares_planned", False):
+        return
+    for s in _chief_shares(instance):
+        if s.organization_id != instance.organization_id:
+            add_share(incident=instance, share=s, at=now)

@@ -11,7 +11,6 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -26,7 +25,7 @@ from jingwu.areas.services import AreaRef, locate
 from jingwu.audit import services as audit
 from jingwu.db.insert import insert, insert_with_signals
 from jingwu.errors import Conflict, DomainError, Forbidden, Invalid
-from jingwu.incidents.models import EntryKind, Incident, IncidentShare, TimelineEntry
+from jingwu.incidents.models import EntryKind, Incident
 from jingwu.incidents.services.access import choice_label, publish_incident
 from jingwu.incidents.services.config import (
     clean_priority,
@@ -34,6 +33,7 @@ from jingwu.incidents.services.config import (
     clean_type,
     response_targets,
 )
+from jingwu.incidents.services.timeline import PlannedShare, audit_share, new_entry, share_rows
 from jingwu.orgs.models import Organization
 from jingwu.orgs.services import Actor
 from jingwu.units.access import police_reach
@@ -152,19 +152,6 @@ def _existing(actor: Actor, key: str, fingerprint: str) -> Incident:
     return incident
 
 
-@dataclass(frozen=True)
-class PlannedShare:
-    """A share decided before the incident is written (by a rule, or the reporter's own)."""
-
-    organization_id: int
-    organization_name: str
-    text: str
-    component: str
-    detail: str
-    actor_name: str = ""
-    by_actor: bool = False  # shared by the calling actor (else by a rule: no user)
-
-
 #: Who else sees a new incident: functions (incident not yet saved, now) → planned shares,
 #: registered by the apps above this one (joint command's sharing rules). They only read.
 SharePlanner = Callable[[Incident, datetime], list[PlannedShare]]
@@ -212,14 +199,13 @@ def create_incident(
         created_by=actor.user, idempotency_key=key or "", request_fingerprint=fingerprint,
     )  # fmt: skip
     shares = _planned_shares(actor, incident, now)
+    planned = (incident.priority, incident.target_s)
     try:
-        planned = (incident.priority, incident.target_s)
         writes.run(lambda: _write(actor, incident, planned, shares, now, desk_name))
     except IntegrityError:  # the key's unique constraint: another attempt won (committed)
         if key is None:
             raise
         return _existing(actor, key, fingerprint), False
-    _name_shares(incident)
     for level, ref in refs.items():  # the answer names the areas: no second read of the row
         if level in _AREA_FIELDS:
             setattr(incident, level, _area(ref) if ref is not None else None)
@@ -236,13 +222,12 @@ def _planned_shares(actor: Actor, incident: Incident, now: datetime) -> list[Pla
     if not police_reach(actor) & {incident.organization_id, incident.room_organization_id}:
         # A partner (or another desk) that reports an incident keeps sight of it.
         for org_id in sorted(actor.organization_ids)[:1]:
-            out.setdefault(
-                org_id,
-                PlannedShare(
-                    org_id, "", _("报警单位保持可见（本单位报警）"),
+            if org_id not in out:
+                name = Organization.objects.filter(pk=org_id).values_list("name", flat=True)
+                out[org_id] = PlannedShare(
+                    org_id, name.first() or "", _("报警单位保持可见（本单位报警）"),
                     component="incidents", detail="reporter", by_actor=True,
-                ),
-            )  # fmt: skip
+                )  # fmt: skip
     return list(out.values())
 
 
@@ -256,88 +241,35 @@ def _write(
 ) -> None:
     """The intake's write job: the incident, then its lines, shares and audit rows at once.
 
-    Safe to run again after a rollback (the write queue may): the incident is new each time.
+    Safe to run again after a rollback (the write queue may): the incident starts anew from
+    its planned priority and target each time.
     """
     incident.pk, incident._state.adding = None, True
-    incident.priority, incident.target_s = planned  # as planned (a receiver may raise it)
-    planned_priority = incident.priority
-    incident.shares_planned = True  # type: ignore[attr-defined]  # rules: not again on save
-    incident.added_share_ids = []  # type: ignore[attr-defined]  # shares others add on save
-    insert_with_signals(incident)  # (receivers may add lines and shares, e.g. eco policing)
-    if incident.priority != planned_priority:  # raised on save: the rules see the new one
+    incident.priority, incident.target_s = planned
+    incident.shares_planned = True  # type: ignore[attr-defined]  # receivers: shares planned here
+    insert_with_signals(incident)  # (a receiver may raise the priority, e.g. eco fire risk)
+    if incident.priority != planned[0]:  # raised on save: the rules see the new one
         shares = _planned_shares(actor, incident, now)
-    added = set(incident.added_share_ids)  # type: ignore[attr-defined]
-    shares = [s for s in shares if s.organization_id not in added]
-    user = actor.user if actor.user is not None and actor.user.is_authenticated else None
-    entries = [
-        TimelineEntry(
-            incident=incident,
-            kind=EntryKind.CREATED,
-            at=incident.received_at,
-            actor=user,
-            actor_name=actor.name,
-            data={"status": incident.status},
-            text=_("接警（%(source)s）：%(type)s，%(priority)s，排入%(desk)s值班台")
-            % {
-                "source": choice_label(incident, "source"),
-                "type": choice_label(incident, "type"),
-                "priority": incident.priority,
-                "desk": desk_name,
-            },
-        )  # fmt: skip
-    ]
-    entries += [
-        TimelineEntry(
-            incident=incident,
-            kind=EntryKind.SHARED,
-            at=now,
-            actor=user if s.by_actor else None,
-            actor_name=s.actor_name or (actor.name if s.by_actor else ""),
-            text=s.text,
-            data={"organization_id": s.organization_id},
-        )  # fmt: skip
-        for s in shares
-    ]
-    insert(entries)
-    if shares:
-        insert(
-            [
-                IncidentShare(
-                    incident=incident,
-                    organization_id=s.organization_id,
-                    shared_at=now,
-                    shared_by=user if s.by_actor else None,
-                )  # fmt: skip
-                for s in shares
-            ]
-        )
+    rows = [share_rows(incident=incident, share=s, at=now, actor=actor) for s in shares]
+    created = new_entry(
+        incident=incident, kind=EntryKind.CREATED, at=incident.received_at, actor=actor,
+        text=_("接警（%(source)s）：%(type)s，%(priority)s，排入%(desk)s值班台") % {
+            "source": choice_label(incident, "source"), "type": choice_label(incident, "type"),
+            "priority": incident.priority, "desk": desk_name,
+        },
+        status=incident.status,
+    )  # fmt: skip
+    insert([created, *(line for _row, line in rows)])
+    insert([row for row, _line in rows])
     audit.record(
         action="create", component="incidents", user=actor.user,
         organization_id=incident.organization_id, object_type="incident", object_id=incident.pk,
     )  # fmt: skip
     for s in shares:
-        audit.record(
-            action="create", component=s.component, user=actor.user if s.by_actor else None,
-            organization_id=s.organization_id, object_type="incident_share",
-            object_id=incident.pk, detail=s.detail[:200],
-        )  # fmt: skip
-    # The shares, for the event's audiences and the answer (``incident_detail`` reads them;
-    # names not known yet are read after the commit, outside the write lock).
-    # (In the order of the rows: those added on save were inserted first.)
-    created = [(org_id, "") for org_id in incident.added_share_ids]  # type: ignore[attr-defined]
-    created += [(s.organization_id, s.organization_name) for s in shares]
-    incident.created_shares = created  # type: ignore[attr-defined]
-    publish_incident(incident, "incident.created", shared=[org_id for org_id, _n in created])
-
-
-def _name_shares(incident: Incident) -> None:
-    """Fill in the names of the new incident's shares that were not known when planned."""
-    created: list[tuple[int, str]] = incident.created_shares  # type: ignore[attr-defined]
-    missing = [org_id for org_id, name in created if not name]
-    if missing:
-        names = dict(Organization.objects.filter(pk__in=missing).values_list("id", "name"))
-        created = [(org_id, name or names.get(org_id, "")) for org_id, name in created]
-    incident.created_shares = created  # type: ignore[attr-defined]
+        audit_share(incident=incident, share=s, actor=actor)
+    # The shares, for the event's audiences and the answer (``incident_detail`` reads them).
+    incident.created_shares = [(s.organization_id, s.organization_name) for s in shares]  # type: ignore[attr-defined]
+    publish_incident(incident, "incident.created", shared=[s.organization_id for s in shares])
 
 
 _AREA_FIELDS = ("station", "workstation", "police_room", "grid")

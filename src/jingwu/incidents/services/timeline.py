@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,29 @@ def duration_text(seconds: float) -> str:
     return _("%(h)s 小时 %(m)s 分") % {"h": h, "m": r // 60}
 
 
+def new_entry(
+    *,
+    incident: Incident,
+    kind: str,
+    text: str,
+    at: datetime,
+    actor: Actor | None = None,
+    actor_name: str = "",
+    **data: Any,
+) -> TimelineEntry:
+    """One line, not saved yet (``add_entry`` saves it; the intake inserts several at once)."""
+    user: AbstractBaseUser | AnonymousUser | None = actor.user if actor else None
+    return TimelineEntry(
+        incident=incident,
+        kind=kind,
+        text=text,
+        at=at,
+        actor=user if user is not None and user.is_authenticated else None,
+        actor_name=actor_name or (actor.name if actor else ""),
+        data=data,
+    )
+
+
 def add_entry(
     *,
     incident: Incident,
@@ -37,16 +61,11 @@ def add_entry(
     **data: Any,
 ) -> TimelineEntry:
     """Append one line (inside the caller's transaction)."""
-    user: AbstractBaseUser | AnonymousUser | None = actor.user if actor else None
-    return TimelineEntry.objects.create(
-        incident=incident,
-        kind=kind,
-        text=text,
-        at=at,
-        actor=user if user is not None and user.is_authenticated else None,
-        actor_name=actor_name or (actor.name if actor else ""),
-        data=data,
+    entry = new_entry(
+        incident=incident, kind=kind, text=text, at=at, actor=actor, actor_name=actor_name, **data
     )
+    entry.save(force_insert=True)
+    return entry
 
 
 def add_note(*, actor: Actor, incident: Incident, text: str, now: datetime) -> TimelineEntry:
@@ -84,39 +103,63 @@ def list_timeline(*, incident: Incident) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class PlannedShare:
+    """A share of an incident with an organization: who, the timeline's text, the audit's
+    component and detail; by the acting person (``by_actor``) or by a rule (no user)."""
+
+    organization_id: int
+    organization_name: str
+    text: str
+    component: str
+    detail: str
+    actor_name: str = ""
+    by_actor: bool = False
+
+
+def share_rows(
+    *, incident: Incident, share: PlannedShare, at: datetime, actor: Actor | None
+) -> tuple[IncidentShare, TimelineEntry]:
+    """A share's row and its timeline line, not saved yet."""
+    by = actor if share.by_actor else None
+    row = IncidentShare(
+        incident=incident, organization_id=share.organization_id, shared_at=at,
+        shared_by=by.user if by is not None and by.user.is_authenticated else None,
+    )  # fmt: skip
+    line = new_entry(
+        incident=incident, kind=EntryKind.SHARED, at=at, actor=by, actor_name=share.actor_name,
+        text=share.text, organization_id=share.organization_id,
+    )  # fmt: skip
+    return row, line
+
+
+def audit_share(*, incident: Incident, share: PlannedShare, actor: Actor | None) -> None:
+    """The audit row of a share (inside the transaction that writes it)."""
+    audit.record(
+        action="create", component=share.component,
+        user=actor.user if actor is not None and share.by_actor else None,
+        organization_id=share.organization_id, object_type="incident_share",
+        object_id=incident.pk, detail=share.detail[:200],
+    )  # fmt: skip
+
+
 def add_share(
-    *,
-    incident: Incident,
-    organization_id: int,
-    text: str,
-    at: datetime,
-    actor: Actor | None,
-    component: str,
-    detail: str,
-    actor_name: str = "",
+    *, incident: Incident, share: PlannedShare, at: datetime, actor: Actor | None = None
 ) -> bool:
-    """Share the incident with one organization: the share, its timeline line and its audit row.
+    """Share a stored incident with one organization: the share, its timeline line and its
+    audit row (a new incident's planned shares are inserted with it, by the intake).
 
     Returns False (and writes nothing) when it is already shared with it. Call inside the
     incident's transaction.
     """
+    row, line = share_rows(incident=incident, share=share, at=at, actor=actor)
     _share, created = IncidentShare.objects.get_or_create(
         incident=incident,
-        organization_id=organization_id,
-        defaults={"shared_at": at, "shared_by": actor.user if actor else None},
+        organization_id=share.organization_id,
+        defaults={"shared_at": row.shared_at, "shared_by": row.shared_by},
     )
     if not created:
         return False
-    added = getattr(incident, "added_share_ids", None)
-    if added is not None:  # an incident being taken in: its intake counts the shares
-        added.append(organization_id)
-    add_entry(
-        incident=incident, kind=EntryKind.SHARED, at=at, actor=actor, actor_name=actor_name,
-        text=text, organization_id=organization_id,
-    )  # fmt: skip
-    audit.record(
-        action="create", component=component, user=actor.user if actor else None,
-        organization_id=organization_id, object_type="incident_share",
-        object_id=incident.pk, detail=detail[:200],
-    )  # fmt: skip
+    line.save(force_insert=True)
+    audit_share(incident=incident, share=share, actor=actor)
     return True

@@ -35,8 +35,7 @@ from jingwu.incidents.models import (
     Priority,
 )
 from jingwu.incidents.services.access import incident_dict, visible_incidents
-from jingwu.incidents.services.intake import PlannedShare
-from jingwu.incidents.services.timeline import add_share
+from jingwu.incidents.services.timeline import PlannedShare, add_share
 from jingwu.jointcmd.models import JointArea, SharingRule
 from jingwu.jointcmd.services.access import require_staff, scope_ids, staff_scope_ids
 from jingwu.orgs.models import Organization
@@ -211,15 +210,20 @@ def rule_matches(rule: SharingRule, incident: Incident) -> bool:
     return _matches(compiled_rule(rule), incident)
 
 
-def share(
-    *,
-    incident: Incident,
-    organization: Organization,
-    reason: str,
-    now: datetime,
-    actor: Actor | None = None,
-) -> bool:
-    """Share one incident with one organization, on the timeline and in the audit log.
+def planned_share(organization_id: int, organization_name: str, reason: str) -> PlannedShare:
+    """A share by a rule (no person): its timeline text names the partner and the reason."""
+    return PlannedShare(
+        organization_id,
+        organization_name,
+        _("共享给%(org)s（%(reason)s）") % {"org": organization_name, "reason": reason},
+        component="jointcmd",
+        detail=reason,
+        actor_name=_("联勤共享规则"),
+    )
+
+
+def share(*, incident: Incident, organization: Organization, reason: str, now: datetime) -> bool:
+    """Share one stored incident with one organization, on the timeline and in the audit log.
 
     Returns False (and writes nothing) when it is already shared with it or is its own desk's.
     Call inside the incident's transaction.
@@ -227,14 +231,7 @@ def share(
     if organization.pk == incident.organization_id:
         return False
     return add_share(
-        incident=incident,
-        organization_id=organization.pk,
-        text=_("共享给%(org)s（%(reason)s）") % {"org": organization.name, "reason": reason},
-        at=now,
-        actor=actor,
-        actor_name=actor.name if actor else _("联勤共享规则"),
-        component="jointcmd",
-        detail=reason,
+        incident=incident, share=planned_share(organization.pk, organization.name, reason), at=now
     )
 
 
@@ -310,14 +307,7 @@ def apply_rules(*, incident: Incident, now: datetime) -> list[int]:
 def planned_rule_shares(incident: Incident, now: datetime) -> list[PlannedShare]:
     """The shares the active rules give a new incident not yet written (reads only)."""
     return [
-        PlannedShare(
-            org_id,
-            org_name,
-            _("共享给%(org)s（%(reason)s）") % {"org": org_name, "reason": reason},
-            component="jointcmd",
-            detail=reason,
-            actor_name=_("联勤共享规则"),
-        )
+        planned_share(org_id, org_name, reason)
         for reason, partners in _matching_rules(incident)
         for org_id, org_name in partners
     ]
