@@ -84,9 +84,10 @@ def serve(
     """
     from jingwu import supervisor
 
+    banner = f"Jingwu: http://{host}:{port}/   API docs: http://{host}:{port}/api/v1/docs"
     if workers > 1 and supervisor.supported():
         # One socket per process (SO_REUSEPORT): the kernel spreads the connections evenly.
-        out.print(f"Jingwu: http://{host}:{port}/   API docs: http://{host}:{port}/api/v1/docs")
+        out.print(banner)
         command = [sys.executable, "-m", "jingwu.cli", "serve", "--host", host,
                    "--port", str(port), "--workers", "1"]  # fmt: skip
         raise typer.Exit(supervisor.supervise(command, workers, say=out.print))
@@ -101,7 +102,7 @@ def serve(
         config = uvicorn.Config("jingwu.server:get_application", **options)
         uvicorn.Server(config).run(sockets=[sock])
         return
-    out.print(f"Jingwu: http://{host}:{port}/   API docs: http://{host}:{port}/api/v1/docs")
+    out.print(banner)
     uvicorn.run("jingwu.server:get_application", host=host, port=port, workers=workers, **options)
 
 

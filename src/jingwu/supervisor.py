@@ -54,9 +54,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def supervise(
-    command: list[str], workers: int, say: Callable[[str], None] = print
-) -> int:  # pragma: no cover - exercised through a real server process in the tests
+def supervise(command: list[str], workers: int, say: Callable[[str], None] = print) -> int:
     """Run ``workers`` copies of ``command`` until SIGINT/SIGTERM; return the exit status."""
     env = dict(os.environ, **{REUSE_PORT_ENV: "1"})
     stopping = False

@@ -35,6 +35,7 @@ from jingwu.jointcmd.models import PatrolPlan
 from jingwu.jointcmd.services.access import scope_ids
 from jingwu.orgs.models import Role
 from jingwu.orgs.services import Actor
+from jingwu.orgs.tree import org_tree
 
 #: Fujian's fire-prevention season runs from September to April; the base level per month
 #: reflects the dry autumn and winter and the wet plum-rain and typhoon months.
@@ -222,14 +223,8 @@ def zones_at(*, lat: float, lon: float) -> list[EcoZone]:
 
 def _audiences(zone: EcoZone) -> list[str]:
     """Both sides of the zone, the commanders above the police side, and both chiefs."""
-    from jingwu.orgs.models import Organization
-
-    parents = dict(Organization.objects.values_list("id", "parent_id"))
     out = {f"org:{zone.forest_org_id}"}
-    oid: int | None = zone.police_org_id
-    while oid is not None:
-        out.add(f"org:{oid}")
-        oid = parents.get(oid)
+    out |= {f"org:{oid}" for oid in org_tree().lineage(zone.police_org_id)}
     for chief in (zone.forest_chief, zone.police_chief):
         if chief.user_id:
             out.add(f"user:{chief.user_id}")
