@@ -26,12 +26,14 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
+
+from jingwu.batching import PerThread
 
 log = logging.getLogger(__name__)
 CHANNEL = "jingwu_events"
@@ -96,9 +98,9 @@ _listener_lock = threading.Lock()
 def publish(kind: str, *, audiences: Iterable[str], **data: Any) -> None:
     """Publish an event once the current transaction commits (never for a rolled-back write)."""
     event = {"type": kind, "audiences": sorted(set(audiences)), "at": time.time(), **data}
-    pending = getattr(_batch_local, "batch", None)
+    pending = _pending.current()
     if pending is not None and connection.in_atomic_block:
-        pending.events.append(event)  # sent with the others of the write batch
+        pending.items.append(event)  # sent with the others of the write batch
     elif connection.vendor == "postgresql":
         # NOTIFY is transactional: delivered to every listening process only on commit.
         with connection.cursor() as cur:
@@ -109,50 +111,23 @@ def publish(kind: str, *, audiences: Iterable[str], **data: Any) -> None:
         transaction.on_commit(lambda: _fan_out(event))
 
 
-_batch_local = threading.local()
+def _send(events: list[dict[str, Any]]) -> None:
+    """A write batch's events: one statement of ``pg_notify`` calls on PostgreSQL (delivered
+    on commit), one commit hook on SQLite."""
+    if connection.vendor == "postgresql":
+        calls = ", ".join(["pg_notify(%s, %s)"] * len(events))
+        params: list[str] = []
+        for event in events:
+            params += [CHANNEL, json.dumps(event, ensure_ascii=False)]
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT {calls}", params)
+    else:
+        transaction.on_commit(lambda: [_fan_out(e) for e in events])
 
 
-class Batch:
-    """Events published by the jobs of one write batch (:mod:`jingwu.writes`), sent together:
-    on PostgreSQL one statement of ``pg_notify`` calls just before the commit instead of one
-    round trip per event; on SQLite one commit hook."""
-
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-
-    def mark(self) -> int:
-        return len(self.events)
-
-    def undo(self, mark: int) -> None:
-        """Forget the events published since ``mark`` (their job rolled back)."""
-        del self.events[mark:]
-
-    def flush(self) -> None:
-        """Send (on commit) the events recorded; call inside the batch's transaction, last."""
-        events, self.events = self.events, []
-        if not events:
-            return
-        if connection.vendor == "postgresql":
-            calls = ", ".join(["pg_notify(%s, %s)"] * len(events))
-            params: list[str] = []
-            for event in events:
-                params += [CHANNEL, json.dumps(event, ensure_ascii=False)]
-            with connection.cursor() as cur:
-                cur.execute(f"SELECT {calls}", params)
-        else:
-            transaction.on_commit(lambda: [_fan_out(e) for e in events])
-
-
-@contextlib.contextmanager
-def batch() -> Iterator[Batch]:
-    """Within this block, on this thread, ``publish`` inside a transaction defers to the batch."""
-    if getattr(_batch_local, "batch", None) is not None:
-        raise RuntimeError("event batches do not nest")
-    _batch_local.batch = b = Batch()
-    try:
-        yield b
-    finally:
-        _batch_local.batch = None
+#: The events of an open write batch (:mod:`jingwu.writes`), sent together before its commit.
+_pending: PerThread[dict[str, Any]] = PerThread("event", _send)
+batch = _pending.open
 
 
 def _fan_out(event: dict[str, Any]) -> None:

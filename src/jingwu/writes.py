@@ -121,22 +121,23 @@ class WriteQueue:
         for job in jobs:
             job.result, job.error = None, None
         try:
-            with transaction.atomic(), audit.batch() as trail, events.batch() as notices:
+            with transaction.atomic(), audit.batch() as rows, events.batch() as notices:
+                pending = (rows, notices)
                 for job in jobs:
                     if not savepoints:
                         with translation.override(job.language):
                             job.result = job.fn()
                         continue
-                    marks = trail.mark(), notices.mark()
+                    marks = [p.mark() for p in pending]
                     try:
                         with transaction.atomic(), translation.override(job.language):
                             job.result = job.fn()
                     except Exception as exc:  # this job's own error, its savepoint undone
-                        trail.undo(marks[0])
-                        notices.undo(marks[1])
+                        for p, mark in zip(pending, marks, strict=True):
+                            p.undo(mark)
                         job.error = exc
-                trail.flush()  # the audit rows of the batch, chained just before the commit
-                notices.flush()  # and its events, sent once it commits
+                for p in pending:  # audit rows chained, then events sent, just before commit
+                    p.flush()
         except Exception as exc:  # a job failed (no savepoints) or the commit failed
             if not savepoints:
                 return False

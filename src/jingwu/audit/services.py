@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from jingwu.audit.models import Action, AuditEntry, Outcome
+from jingwu.batching import PerThread
 from jingwu.db.insert import insert
 
 GENESIS = "0" * 64
@@ -92,9 +91,9 @@ def record(
         outcome=outcome,
         detail=detail[:255],
     )
-    batch: Batch | None = getattr(_local, "batch", None)
-    if batch is not None and connection.in_atomic_block:
-        batch.entries.append(entry)  # chained and inserted by the batch, just before commit
+    pending = _pending.current()
+    if pending is not None and connection.in_atomic_block:
+        pending.items.append(entry)  # chained and inserted by the batch, just before commit
         return entry
     # Inside the caller's transaction no savepoint is needed: a failed insert fails the write.
     with transaction.atomic(savepoint=False):
@@ -121,44 +120,11 @@ def _append(entries: list[AuditEntry]) -> None:
 _HEAD_SQL = f"SELECT hash FROM {AuditEntry._meta.db_table} ORDER BY id DESC LIMIT 1"
 
 
-_local = threading.local()
-
-
-class Batch:
-    """Rows recorded by the jobs of one write batch, appended together at its end.
-
-    The chain is serialised by a lock (PostgreSQL: an advisory lock held to commit; SQLite:
-    the write lock). Appending the batch's rows in one go just before its commit takes that
-    lock once per batch and holds it only for the insert and the commit, not for the jobs.
-    """
-
-    def __init__(self) -> None:
-        self.entries: list[AuditEntry] = []
-
-    def mark(self) -> int:
-        return len(self.entries)
-
-    def undo(self, mark: int) -> None:
-        """Forget the rows recorded since ``mark`` (the job that recorded them rolled back)."""
-        del self.entries[mark:]
-
-    def flush(self) -> None:
-        """Append the recorded rows; call inside the batch's transaction, last thing."""
-        if self.entries:
-            _append(self.entries)
-        self.entries = []
-
-
-@contextmanager
-def batch() -> Iterator[Batch]:
-    """Within this block, on this thread, ``record`` inside a transaction defers to the batch."""
-    if getattr(_local, "batch", None) is not None:
-        raise RuntimeError("audit batches do not nest")
-    _local.batch = b = Batch()
-    try:
-        yield b
-    finally:
-        _local.batch = None
+#: The audit rows of an open write batch (:mod:`jingwu.writes`), appended together just
+#: before its commit: the chain's lock (PostgreSQL: an advisory lock held to commit; SQLite:
+#: the write lock) is then taken once per batch and held only for the insert and the commit.
+_pending: PerThread[AuditEntry] = PerThread("audit", _append)
+batch = _pending.open
 
 
 @dataclass(frozen=True)
