@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jingwu.engine.dispatch import Ranked
-from jingwu.engine.dispatch.ranking import _new_ranked
+from jingwu.engine.plain import frozen
 from jingwu.engine.roads import RoadGraph, Snap, snap
 from jingwu.engine.roads import snapping as snapping_module
 from jingwu.engine.roads.graph import M_PER_DEG
@@ -128,7 +128,7 @@ def test_the_fast_constructors_make_the_same_objects(small_grid: RoadGraph) -> N
         "eta_seconds": 61.5, "distance_m": 412.3, "estimated": False, "stale": True,
         "fix_age_s": 130.0, "reasons": ("车程约 1 分 2 秒",),
     }  # fmt: skip
-    fast, slow = _new_ranked(dict(values)), Ranked(**values)
+    fast, slow = frozen(Ranked, dict(values)), Ranked(**values)
     assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
     assert [f.name for f in fields(Ranked)] == list(vars(fast))
     with pytest.raises(AttributeError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -254,6 +254,8 @@ def float_or_nan(value: Any) -> float:
 
 def timestamp_of(when: datetime) -> float:
     """POSIX seconds of an aware time; a naive one is refused (times are UTC everywhere)."""
+    if when.tzinfo is UTC:
+        return when.timestamp()
     if when.tzinfo is None or when.utcoffset() is None:
         raise DispatchError("时间必须带时区（UTC）", code="naive_datetime")
     return when.timestamp()

@@ -5,17 +5,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ..plain import frozen, plain_view
 from ..roads import DEFAULT_MAX_SNAP_M, MODES, RoadError, RoadGraph, Snap, search, snap
 from ..roads.bounded import along_segment
 from ..roads.graph import InvalidPoint
-from ..roads.snapping import plain_view, snap_point
+from ..roads.snapping import snap_point
 from .board import UnitBoard, float_or_nan, lacks_skills, timestamp_of
 from .reach import ReachIndex
 from .rules import (
@@ -78,24 +79,15 @@ def rank_units(
     """
     reach = units.reach if isinstance(units, UnitBoard) else None
     if reach is not None and budget_s <= reach.budget_s and isinstance(units, UnitBoard):
-        # ``explain_ranking``'s reach-index path: its checks in the same order, its answer
+        # ``explain_ranking``'s reach-index path (its checks in the same order), without
+        # building what only its other paths read
         if units.graph is not graph:
             raise DispatchError("巡防力量面板与路网不一致", code="board_graph_mismatch")
-        allowed = allowed_tiers if allowed_tiers is not None else tier_rules.get(incident.type)
-        if allowed is None:
-            allowed = _allowed_tiers(incident, allowed_tiers, tier_rules)  # raises
-        lat, lon = incident.lat, incident.lon  # ``_incident_point`` for plain floats
-        if type(lat) is float and type(lon) is float and -90 <= lat <= 90 and -180 <= lon <= 180:
-            point = (lat, lon)
-        else:
-            point = _incident_point(incident)
-        lean = units._memo.get(("lean", allowed, required_skills)) or _lean_memo(
-            units, allowed, required_skills
-        )
-        now_ts = now.timestamp() if now.tzinfo is UTC else timestamp_of(now)
+        allowed = _allowed_tiers(incident, allowed_tiers, tier_rules)
         quick = _lean_indexed(
-            units, reach, lean, point, budget_s, detour_factor, now_ts, stale_after_s, k, None
-        )
+            units, reach, _lean_memo(units, allowed, required_skills), _incident_point(incident),
+            budget_s, detour_factor, timestamp_of(now), stale_after_s, k, None,
+        )  # fmt: skip
         if quick is not None:
             return quick
     return explain_ranking(
@@ -751,13 +743,11 @@ def _ranked(
         reasons: tuple[str, ...] = (first, f"直线距离 {_distance(dist)}", tier, late)
     else:
         reasons = (first, f"直线距离 {_distance(dist)}", tier)
-    out: Ranked = object.__new__(Ranked)  # ``_new_ranked``
-    object.__setattr__(out, "__dict__", {
+    return frozen(Ranked, {
         "rank": rank, "unit_id": u.id, "unit_name": u.name, "tier": u.tier, "mode": u.mode,
         "eta_seconds": _round1(eta), "distance_m": _round1(dist), "estimated": estimated,
         "stale": stale, "fix_age_s": _round1(age), "reasons": reasons,
     })  # fmt: skip
-    return out
 
 
 def _round1(x: float) -> float:
@@ -797,14 +787,6 @@ _METRES = [distance_text(m) for m in range(1000)] + [distance_text(999.75)]  # "
 _KILOMETRES = [f"{k / 10:.1f} 公里" for k in range(991)]  # ``distance_text``'s wording
 _VERBS = dict(MODE_VERBS)  # a dict reads faster than the read-only proxy
 _TIER_LABELS = {t: tier_label(t) for t in TIER_NAMES}  # the named tiers' labels, made once
-
-
-def _new_ranked(fields: dict[str, Any]) -> Ranked:
-    """``Ranked(**fields)`` without the frozen dataclass's per-field ``__init__`` (a few µs a
-    unit): the same instance, equal and hashed alike (tests hold it to the constructor)."""
-    out: Ranked = object.__new__(Ranked)
-    object.__setattr__(out, "__dict__", fields)
-    return out
 
 
 @dataclass(frozen=True)
@@ -869,7 +851,10 @@ _M_PER_DEG = 6_371_008.8 * math.pi / 180.0
 
 
 def _incident_point(incident: IncidentQuery) -> tuple[float, float]:
-    lat, lon = float_or_nan(incident.lat), float_or_nan(incident.lon)
+    lat, lon = incident.lat, incident.lon
+    if type(lat) is float and type(lon) is float and -90 <= lat <= 90 and -180 <= lon <= 180:
+        return lat, lon  # plain floats in range (NaN fails the comparisons)
+    lat, lon = float_or_nan(lat), float_or_nan(lon)
     if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
         raise InvalidPoint(f"警情坐标无效：纬度 {incident.lat!r}，经度 {incident.lon!r}")
     return lat, lon

@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..plain import plain_view
 from ..roads import RoadGraph, Snap, search
 from ..roads.bounded import target_offsets
-from ..roads.snapping import plain_view
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -261,13 +261,8 @@ class ReachIndex:
             return out
         ptr, slots, times, d_nodes, d_slots, d_times, slot_row, d_block = reach.views()
         get = out.get
-        t, w_ab, w_ba = target.t, target.w_ab, target.w_ba  # ``target_offsets(target, "to")``
-        for node, f, w, at_node in ((target.a, t, w_ab, t == 0), (target.b, 1 - t, w_ba, t == 1)):
-            if at_node:
-                via = 0.0
-            elif math.isfinite(w):
-                via = f * w
-            else:
+        for node, via in target_offsets(target, "to"):
+            if not math.isfinite(via):
                 continue
             i0 = i1 = j0 = j1 = 0
             if node + 1 < len(ptr):
@@ -281,20 +276,17 @@ class ReachIndex:
                         j1 += 1
             if i1 - i0 + j1 - j0 > limit:
                 return None
-            for j in range(i0, i1):  # a few entries: read one by one, no lists
-                r = slot_row[slots[j]]
-                if r >= 0:  # else a dead slot
-                    v = times[j] + via
-                    old = get(r)
-                    if old is None or v < old:
-                        out[r] = v
-            for j in range(j0, j1):
-                r = slot_row[d_slots[j]]
-                if r >= 0:
-                    v = d_times[j] + via
-                    old = get(r)
-                    if old is None or v < old:
-                        out[r] = v
+            for e_slots, e_times, start, stop in (
+                (slots, times, i0, i1),
+                (d_slots, d_times, j0, j1),
+            ):
+                for j in range(start, stop):  # a few entries: read one by one, no lists
+                    r = slot_row[e_slots[j]]
+                    if r >= 0:  # else a dead slot
+                        v = e_times[j] + via
+                        old = get(r)
+                        if old is None or v < old:
+                            out[r] = v
         return out
 
     def on_segment(self, mode: str, a: int, b: int) -> set[int | str]:

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from ..plain import frozen, plain_view
 from .graph import (
     EARTH_RADIUS_M,
     F64,
@@ -175,7 +176,7 @@ def snap_point(graph: RoadGraph, lat: float, lon: float, mode: str, max_distance
     lb, ob = ll[2 * b : 2 * b + 2].tolist()
     slat, slon = la + t * (lb - la), oa + t * (ob - oa)
     distance_m = _haversine_one(lat, lon, slat, slon)
-    found = _new_snap({
+    found = frozen(Snap, {
         "mode": mode, "edge": edge,
         "fraction": t if forward else 1.0 - t, "a": a, "b": b, "t": t, "w_ab": w_ab, "w_ba": w_ba,
         "distance_m": distance_m, "lat": slat, "lon": slon,
@@ -187,14 +188,6 @@ def snap_point(graph: RoadGraph, lat: float, lon: float, mode: str, max_distance
             distance_m=found.distance_m,
             nearest=found,
         )
-    return found
-
-
-def _new_snap(fields: dict[str, Any]) -> Snap:
-    """``Snap(**fields)`` without the frozen dataclass's per-field ``__init__`` (a few µs a
-    point): the same instance, equal and hashed alike (tests hold it to the constructor)."""
-    found: Snap = object.__new__(Snap)
-    object.__setattr__(found, "__dict__", fields)
     return found
 
 
@@ -542,14 +535,6 @@ def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
         x0, y0, size, radius, nx, ny, plain_view(ptr), plain_view(packed), geom,
         int(packed.size), *fixed,
     )  # fmt: skip
-
-
-def plain_view(a: npt.NDArray[Any]) -> Any:
-    """A 1-d array as a memoryview of its native type: ``mv[i]`` is a Python int or float
-    (no numpy call per read), ``mv[i:j].tolist()`` a list."""
-    a = np.ascontiguousarray(a, a.dtype.newbyteorder("="))
-    view: Any = a.data
-    return view.cast("B").cast(a.dtype.char)
 
 
 def _nearest_of(g: Any, ids: Any, px: float, py: float) -> tuple[float, int, float]:
