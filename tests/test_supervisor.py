@@ -142,3 +142,35 @@ def test_killing_the_supervisor_takes_its_processes_with_it(
     while any(_alive(p) for p in kids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(p) for p in kids)
+
+
+def test_processes_with_unfinished_requests_still_stop_with_the_supervisor(
+    served: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    """A request that never finishes (a client that stalls mid-body, as an open live-event
+    stream never ends) holds a stopping process only for ``GRACEFUL_S``: killing the
+    supervisor leaves no server process behind it."""
+    from jingwu.cli import GRACEFUL_S
+
+    proc, port = served
+    kids = _children(proc.pid)
+    time.sleep(1.0)
+    stalled = []
+    for _ in range(200):  # until each process holds at least one stalled request
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"POST /api/v1/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")  # fmt: skip
+        stalled.append(s)
+        if len(stalled) >= 4 and all(_established(pid, port) for pid in kids):
+            break
+    assert all(_established(pid, port) for pid in kids)
+    try:
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + GRACEFUL_S + 10
+        while any(_alive(p) for p in kids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in kids)
+    finally:
+        for s in stalled:
+            s.close()

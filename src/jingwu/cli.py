@@ -24,6 +24,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(roads_app, name="roads")
 
 out = Console()
+#: Seconds a stopping server process waits for open requests and event streams.
+GRACEFUL_S = 3
 err = Console(stderr=True)
 
 
@@ -94,9 +96,12 @@ def serve(
     _django()
     import uvicorn
 
+    # Open live-event streams never end by themselves: a stop waits for them at most a few
+    # seconds, so a stopped server (or one whose supervisor died) does not linger serving them.
     options: dict[str, Any] = dict(
-        factory=True, log_level="warning", lifespan="off", access_log=False
-    )
+        factory=True, log_level="warning", lifespan="off", access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_S,
+    )  # fmt: skip
     if os.environ.get(supervisor.REUSE_PORT_ENV):  # one of the supervisor's processes
         sock = supervisor.listening_socket(host, port)
         config = uvicorn.Config("jingwu.server:get_application", **options)
