@@ -134,4 +134,28 @@ def get_application() -> PooledASGIHandler:
     )
     django.setup(set_prefix=False)
     install_connection_policy()
-    return PooledASGIHandler()
+    app = PooledASGIHandler()
+    freeze_startup_objects()
+    return app
+
+
+def freeze_startup_objects() -> None:
+    """Leave the objects of start-up (modules, settings, URL patterns) out of later collections.
+
+    The interpreter's full (oldest-generation) collection walks every container object the
+    process holds; in a started Django process that is a few hundred thousand, and each full
+    collection stopped the process for about 110 ms, several times a minute under intake
+    load (every request in flight waited, and the writer held the database's write lock
+    meanwhile). Start-up objects live as long as the process, so after loading the URL
+    patterns (which imports every view) they are collected once and frozen: later full
+    collections walk only what was made since, a few milliseconds (measured with
+    ``gc.callbacks``: 7 full collections of 86–126 ms in a minute of load, against 14 of at
+    most 11 ms once frozen).
+    """
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module now
+    gc.collect()
+    gc.freeze()
