@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -16,7 +16,7 @@ from ..plain import frozen, plain_view
 from ..roads import DEFAULT_MAX_SNAP_M, MODES, RoadError, RoadGraph, Snap, search, snap
 from ..roads.bounded import along_segment
 from ..roads.graph import InvalidPoint
-from ..roads.snapping import snap_point
+from ..roads.snapping import snap_of, snap_values
 from .board import UnitBoard, float_or_nan, lacks_skills, timestamp_of
 from .reach import ReachIndex
 from .rules import (
@@ -77,16 +77,30 @@ def rank_units(
     unknown incident type or a naive ``now``, ``RoadError`` for an incident point that is not
     a coordinate. Use ``explain_ranking`` to also get every excluded unit with its reason.
     """
-    reach = units.reach if isinstance(units, UnitBoard) else None
-    if reach is not None and budget_s <= reach.budget_s and isinstance(units, UnitBoard):
+    if (
+        isinstance(units, UnitBoard)
+        and (reach := units.reach) is not None
+        and budget_s <= reach.budget_s
+    ):
         # ``explain_ranking``'s reach-index path (its checks in the same order), without
-        # building what only its other paths read
+        # building what only its other paths read; the common cases of its checks inline
         if units.graph is not graph:
             raise DispatchError("巡防力量面板与路网不一致", code="board_graph_mismatch")
-        allowed = _allowed_tiers(incident, allowed_tiers, tier_rules)
+        allowed = allowed_tiers if allowed_tiers is not None else tier_rules.get(incident.type)
+        if allowed is None:
+            allowed = _allowed_tiers(incident, allowed_tiers, tier_rules)  # raises
+        lean = units._memo.get(("lean", allowed, required_skills))
+        if lean is None:
+            lean = _lean_memo(units, allowed, required_skills)
+        lat, lon = incident.lat, incident.lon
+        if not (
+            type(lat) is float and type(lon) is float and -90 <= lat <= 90 and -180 <= lon <= 180
+        ):
+            lat, lon = _incident_point(incident)  # converts, or raises
+        now_ts = now.timestamp() if now.tzinfo is UTC else timestamp_of(now)
         quick = _lean_indexed(
-            units, reach, _lean_memo(units, allowed, required_skills), _incident_point(incident),
-            budget_s, detour_factor, timestamp_of(now), stale_after_s, k, None,
+            units, reach, lean, (lat, lon), budget_s, detour_factor, now_ts, stale_after_s, k,
+            None,
         )  # fmt: skip
         if quick is not None:
             return quick
@@ -161,21 +175,13 @@ def explain_ranking(
     if not with_exclusions:  # nobody beyond reach is named: leave them out at once
         rows, dist = _within_reach(board, rows, point, budget_s, detour_factor)
     ages = now_ts - board._cols["fix_ts"][rows]
-    # Without exclusions to explain, search half the budget first: when the k best are
-    # already in, nobody beyond can beat them (their ETA exceeds the half budget).
-    two_passes = early_stop and not with_exclusions and budget_s >= 300 and prep is None
-    if (
-        two_passes
-        and dist is not None
-        and math.isfinite(
-            half := _reach_m(board.graph, budget_s / 2, detour_factor, board.max_snap_m)
-        )
-    ):
-        # A first pass that cannot settle costs a whole search more: skip it when fewer than
-        # k units are near enough to be likely in (half the straight-line bound: streets
-        # are rarely straight, and not every unit drives at the top speed).
-        two_passes = int(np.count_nonzero(dist <= LIKELY_SHARE * half)) >= k
-    limits = (budget_s / 2, budget_s) if two_passes else (budget_s,)
+    # Without exclusions to explain, search part of the budget first: when the k best are
+    # already in, nobody beyond can beat them (their ETA exceeds that part of the budget).
+    limits: tuple[float, ...] = (budget_s,)
+    if early_stop and not with_exclusions and budget_s >= 300 and prep is None:
+        first = _first_limit(board, dist, budget_s, detour_factor, k)
+        if first is not None:
+            limits = (first, budget_s)
     for limit in limits:
         ev = _evaluate(board, rows, point, limit, detour_factor, dist, prep)
         _apply_staleness(ev, ages, stale_after_s)
@@ -191,8 +197,37 @@ def explain_ranking(
 
 
 #: The share of the straight-line bound within which a unit is counted as likely to arrive
-#: within half the budget (deciding whether a first, half-budget pass is worth running).
+#: within a first pass's limit (deciding whether and how far a first pass is worth running).
 LIKELY_SHARE = 0.5
+
+#: The limits a first pass may take, as shares of the budget, smallest first.
+FIRST_PASS_SHARES = (1 / 2, 2 / 3, 5 / 6)
+
+
+def _first_limit(
+    board: UnitBoard,
+    dist: npt.NDArray[np.float64] | None,
+    budget_s: float,
+    detour: float,
+    k: int,
+) -> float | None:
+    """The limit of a first pass likely to find the ``k`` best, or None for one full pass.
+
+    A first pass that cannot settle costs a whole search more, and a search costs about the
+    square of its limit: take the smallest of ``FIRST_PASS_SHARES`` of the budget within
+    whose straight-line bound (``LIKELY_SHARE`` of it: streets are rarely straight, and not
+    every unit drives at the top speed) at least ``k`` units lie; none when fewer do.
+    """
+    if dist is None or k <= 0:
+        return budget_s * FIRST_PASS_SHARES[0]
+    # the k-th nearest unit, straight line
+    kth = float(np.partition(dist, k - 1)[k - 1]) if dist.size >= k else math.inf
+    for share in FIRST_PASS_SHARES:
+        limit = budget_s * share
+        bound = _reach_m(board.graph, limit, detour, board.max_snap_m)
+        if not math.isfinite(bound) or kth <= LIKELY_SHARE * bound:
+            return limit  # (no bound, a detour factor of 0: the first share)
+    return None
 
 
 def _allowed_tiers(
@@ -509,57 +544,63 @@ def _lean_indexed(
         return None
     graph = board.graph
     assert graph is not None
-    found: dict[int, tuple[float, Snap, float]] = {}  # row -> (index time, target, slack)
-    table, row_of = lean.rows, board._row
-    rev = graph.rev
+    lat, lon = point
+    max_snap_m = board.max_snap_m
+    # row -> (index time, (a, b, t, w_ab, w_ba, slack) of the incident's snap in its mode)
+    found: dict[int, tuple[float, tuple[int, int, float, float, float, float]]] = {}
+    table = lean.rows
     for mode in lean.modes:
-        try:  # ``_incident_snap`` for the checked point
-            target = snap_point(graph, *point, mode, board.max_snap_m) if mode in rev else None
+        try:  # ``_incident_snap`` for the checked point, as plain values
+            p = snap_values(graph, lat, lon, mode, max_snap_m) if mode in graph.rev else None
         except RoadError:
-            target = None  # the graph does not cover the incident
+            p = None  # the graph does not cover the incident
         if prep is not None:
-            prep.targets[mode] = target
-        if target is None:
+            prep.targets[mode] = None if p is None else snap_of(mode, p)
+        if p is None:
             return None
-        slack = budget_s * graph.vmax_mps[mode] * 1.01 + 50.0 + target.distance_m + board.max_snap_m
-        hits = reach.times_to_rows(target, 4 * LEAN_MAX_ROWS)
+        a, b, t, w_ab, w_ba, snap_m, _, _, _, _ = p
+        slack = budget_s * graph.vmax_mps[mode] * 1.01 + 50.0 + snap_m + max_snap_m
+        # ``target_offsets(target, "to")``: from each end the rest of the segment up to the point
+        via_a = 0.0 if t == 0 else (t * w_ab if math.isfinite(w_ab) else math.inf)
+        via_b = 0.0 if t == 1 else ((1 - t) * w_ba if math.isfinite(w_ba) else math.inf)
+        hits = reach.rows_at(mode, a, via_a, b, via_b, 4 * LEAN_MAX_ROWS)
         if hits is None:
             return None
+        at = (a, b, t, w_ab, w_ba, slack)
         for i, time_s in hits.items():
             if time_s <= budget_s and table[9 * i + 6]:  # eligible
-                found[i] = (time_s, target, slack)
-        for uid in reach.on_segment(mode, target.a, target.b):
-            i = row_of[uid]
-            if i not in found and table[9 * i + 6]:
-                found[i] = (math.inf, target, slack)
+                found[i] = (time_s, at)
+        same = reach.on_segment(mode, a, b)
+        if same:
+            row_of = board._row
+            for uid in same:
+                i = row_of[uid]
+                if i not in found and table[9 * i + 6]:
+                    found[i] = (math.inf, at)
         if len(found) > LEAN_MAX_ROWS:
             return None
     if not found:
         return []
-    lat, lon = point
     ky = _M_PER_DEG  # ``_straight_m``, the same products per unit
     kx = ky * math.cos(math.radians(lat))
     reach_m = lean.reach_m.get((budget_s, detour))
     if reach_m is None:
         if len(lean.reach_m) > 64:  # as ``UnitBoard.memo``: a few budgets in practice
             lean.reach_m.clear()
-        reach_m = lean.reach_m[budget_s, detour] = _reach_m(
-            graph, budget_s, detour, board.max_snap_m
-        )
-    units, int_ids = board.units, lean.int_ids
-    out = []
-    for i in sorted(found):
-        best, p, slack = found[i]
+        reach_m = lean.reach_m[budget_s, detour] = _reach_m(graph, budget_s, detour, max_snap_m)
+    int_ids = lean.int_ids
+    out = []  # the order of ``found`` does not matter: the sort keys end with the unique id
+    for i, (best, (p_a, p_b, p_t, p_w_ab, p_w_ba, slack)) in found.items():
         u_lat, u_lon, u_a, u_b, t, fix_ts, _, tier, uid = table[9 * i : 9 * i + 9].tolist()
         dx, dy = (u_lon - lon) * kx, (u_lat - lat) * ky
         d = math.sqrt(dx * dx + dy * dy)
         if not (d <= reach_m and d <= slack):
             continue
-        if u_a == p.a and u_b == p.b:  # ``along_segment``
-            if t <= p.t and math.isfinite(p.w_ab):
-                best = min(best, (p.t - t) * p.w_ab)
-            if t >= p.t and math.isfinite(p.w_ba):
-                best = min(best, (t - p.t) * p.w_ba)
+        if u_a == p_a and u_b == p_b:  # ``along_segment``
+            if t <= p_t and math.isfinite(p_w_ab) and (v := (p_t - t) * p_w_ab) < best:
+                best = v
+            if t >= p_t and math.isfinite(p_w_ba) and (v := (t - p_t) * p_w_ba) < best:
+                best = v
         if not best <= budget_s:
             continue
         age = now_ts - fix_ts
@@ -568,14 +609,15 @@ def _lean_indexed(
         if int_ids:  # the key of ``_sorted`` without reading the unit
             key = (eta, int(tier), d, (0, int(uid), ""))
         else:
-            u = units[i]
+            u = board.units[i]
             key = (eta, u.tier, d, (0, u.id, "") if isinstance(u.id, int) else (1, 0, str(u.id)))
-        out.append((key, (i, best, eta, age, d, stale)))
-    out.sort(key=_first)
-    ranked = []
-    for r, (_, (i, raw, eta, age, d, stale)) in enumerate(out[:k], start=1):
-        ranked.append(_ranked(board, r, i, raw, eta, age, d, False, False, stale, detour))
-    return ranked
+        out.append((key, i, best, eta, age, d, stale))
+    if len(out) > 1:
+        out.sort(key=_first)
+    return [
+        _ranked(board, r, i, raw, eta, age, d, False, False, stale, detour)
+        for r, (_, i, raw, eta, age, d, stale) in enumerate(out[:k], start=1)
+    ]
 
 
 _first = itemgetter(0)
@@ -629,10 +671,10 @@ def _lean_ranking(
         assert p is not None
         best = float(prep.times[MODES[m]][i])
         if a == p.a and b == p.b:  # ``along_segment``
-            if t <= p.t and math.isfinite(p.w_ab):
-                best = min(best, (p.t - t) * p.w_ab)
-            if t >= p.t and math.isfinite(p.w_ba):
-                best = min(best, (t - p.t) * p.w_ba)
+            if t <= p.t and math.isfinite(p.w_ab) and (v := (p.t - t) * p.w_ab) < best:
+                best = v
+            if t >= p.t and math.isfinite(p.w_ba) and (v := (t - p.t) * p.w_ba) < best:
+                best = v
         if not best <= budget_s:
             continue
         age = now_ts - fix

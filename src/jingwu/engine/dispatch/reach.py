@@ -255,14 +255,23 @@ class ReachIndex:
         read entry by entry from memoryviews (a few units: no arrays to build); None when an
         end of the segment holds more than ``limit`` entries, live or dead (a dense fleet: the
         arrays of ``times_to`` are faster then)."""
-        reach = self._modes.get(target.mode)
+        (a, via_a), (b, via_b) = target_offsets(target, "to")
+        return self.rows_at(target.mode, a, via_a, b, via_b, limit)
+
+    def rows_at(
+        self, mode: str, a: int, via_a: float, b: int, via_b: float, limit: int
+    ) -> dict[int, float] | None:
+        """``times_to_rows`` of a point on the segment ``a``–``b``, ``via_a`` (``via_b``) being
+        the time from ``a`` (``b``) to it (``target_offsets``)."""
+        reach = self._modes.get(mode)
         out: dict[int, float] = {}
         if reach is None:
             return out
-        ptr, slots, times, d_nodes, d_slots, d_times, slot_row, d_block = reach.views()
-        get = out.get
-        for node, via in target_offsets(target, "to"):
-            if not math.isfinite(via):
+        ptr, slots, times, d_nodes, d_slots, d_times, slot_row, d_block = (
+            reach._views or reach.views()
+        )
+        for node, via in ((a, via_a), (b, via_b)):
+            if not via < math.inf:  # ``math.isfinite``: ``via`` is never NaN nor negative
                 continue
             i0 = i1 = j0 = j1 = 0
             if node + 1 < len(ptr):
@@ -276,17 +285,18 @@ class ReachIndex:
                         j1 += 1
             if i1 - i0 + j1 - j0 > limit:
                 return None
-            for e_slots, e_times, start, stop in (
-                (slots, times, i0, i1),
-                (d_slots, d_times, j0, j1),
-            ):
-                for j in range(start, stop):  # a few entries: read one by one, no lists
-                    r = slot_row[e_slots[j]]
-                    if r >= 0:  # else a dead slot
-                        v = e_times[j] + via
-                        old = get(r)
-                        if old is None or v < old:
-                            out[r] = v
+            for j in range(i0, i1):  # a few entries: read one by one, no lists
+                r = slot_row[slots[j]]
+                if r >= 0:  # else a dead slot
+                    v = times[j] + via
+                    if v < out.get(r, math.inf):
+                        out[r] = v
+            for j in range(j0, j1):
+                r = slot_row[d_slots[j]]
+                if r >= 0:
+                    v = d_times[j] + via
+                    if v < out.get(r, math.inf):
+                        out[r] = v
         return out
 
     def on_segment(self, mode: str, a: int, b: int) -> set[int | str]:

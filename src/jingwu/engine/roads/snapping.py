@@ -150,15 +150,36 @@ def snap(
 
 def snap_point(graph: RoadGraph, lat: float, lon: float, mode: str, max_distance_m: float) -> Snap:
     """``snap`` for a point already checked to be a finite latitude and longitude (floats)."""
+    return snap_of(mode, snap_values(graph, lat, lon, mode, max_distance_m))
+
+
+SnapValues = tuple[int, int, float, float, float, float, int, float, float, float]
+"""A ``Snap``'s fields as a tuple: (a, b, t, w_ab, w_ba, distance_m, edge, fraction, lat, lon)."""
+
+
+def snap_of(mode: str, v: SnapValues) -> Snap:
+    """The ``Snap`` of ``snap_values``' tuple."""
+    a, b, t, w_ab, w_ba, distance_m, edge, fraction, lat, lon = v
+    return frozen(Snap, {
+        "mode": mode, "edge": edge, "fraction": fraction, "a": a, "b": b, "t": t, "w_ab": w_ab,
+        "w_ba": w_ba, "distance_m": distance_m, "lat": lat, "lon": lon,
+    })  # fmt: skip
+
+
+def snap_values(
+    graph: RoadGraph, lat: float, lon: float, mode: str, max_distance_m: float
+) -> SnapValues:
+    """``snap_point``'s fields as a tuple (``SnapValues``), for callers that read a few of them
+    (a ranking): no ``Snap`` to build. Raises as ``snap_point`` does."""
     cells: _Cells | None = graph._cache.get(_CELLS_KEY.get(mode, ""))  # built: no lock
     if cells is None:
         cells = _index_cells(graph, mode)  # raises ModeUnavailable
-    min_lat, min_lon, max_lat, max_lon = cells.bounds
-    margin = min(max_distance_m, 5_000.0)  # ``_check_inside``, the same sums
-    dlat, dlon = margin / M_PER_DEG, margin / cells.m_per_deg_lon
+    min_lat, min_lon, max_lat, max_lon, m_per_deg_lon, lon0, lat0, kx, geom, ll = cells.point
+    margin = max_distance_m if max_distance_m < 5_000.0 else 5_000.0  # ``_check_inside``
+    dlat, dlon = margin / M_PER_DEG, margin / m_per_deg_lon
     if not (min_lat - dlat <= lat <= max_lat + dlat and min_lon - dlon <= lon <= max_lon + dlon):
         _check_inside(graph, lat, lon, max_distance_m)  # raises OutsideGraph
-    px, py = (lon - cells.lon0) * cells.kx, (lat - cells.lat0) * M_PER_DEG
+    px, py = (lon - lon0) * kx, (lat - lat0) * M_PER_DEG
     hit = _nearest_in_cells(cells, px, py)
     if hit is None:
         index = _index(graph, mode)
@@ -166,29 +187,30 @@ def snap_point(graph: RoadGraph, lat: float, lon: float, mode: str, max_distance
         hit = _nearest_bucketed(index, buckets, px, py) or _nearest_one(index, px, py)
     seg, t = hit
     o = _GEOM * seg
-    w_ab, w_ba, fa, fb, fe = cells.geom[o + 6 : o + 11].tolist()
+    w_ab, w_ba, fa, fb, fe = geom[o + 6 : o + 11].tolist()
     a, b, edge = int(fa), int(fb), int(fe)
-    forward = edge >= 0
-    if not forward:
-        edge = -2 - edge
-    ll = cells.lat_lon
+    if edge >= 0:  # a→b is allowed: the edge runs that way
+        fraction = t
+    else:
+        edge, fraction = -2 - edge, 1.0 - t
     la, oa = ll[2 * a : 2 * a + 2].tolist()
     lb, ob = ll[2 * b : 2 * b + 2].tolist()
     slat, slon = la + t * (lb - la), oa + t * (ob - oa)
-    distance_m = _haversine_one(lat, lon, slat, slon)
-    found = frozen(Snap, {
-        "mode": mode, "edge": edge,
-        "fraction": t if forward else 1.0 - t, "a": a, "b": b, "t": t, "w_ab": w_ab, "w_ba": w_ba,
-        "distance_m": distance_m, "lat": slat, "lon": slon,
-    })  # fmt: skip
+    # ``haversine_m`` of (lat, lon) and (slat, slon), in plain floats (numpy's ``** 2`` is x·x)
+    p1, p2 = lat * _RADIANS, slat * _RADIANS  # ``np.radians``: the same product
+    s1 = math.sin((p2 - p1) / 2)
+    s2 = math.sin((slon - lon) * _RADIANS / 2)
+    h = s1 * s1 + math.cos(p1) * math.cos(p2) * (s2 * s2)
+    distance_m = 2 * EARTH_RADIUS_M * math.asin(math.sqrt(1.0 if h > 1.0 else h))
+    v = (a, b, t, w_ab, w_ba, distance_m, edge, fraction, slat, slon)
     if distance_m > max_distance_m:
         raise TooFarFromRoad(
-            f"该点距最近的可通行道路（{MODE_NAMES.get(mode, mode)}）{found.distance_m:.0f} 米，"
+            f"该点距最近的可通行道路（{MODE_NAMES.get(mode, mode)}）{distance_m:.0f} 米，"
             f"超过 {max_distance_m:.0f} 米的吸附上限",
-            distance_m=found.distance_m,
-            nearest=found,
+            distance_m=distance_m,
+            nearest=snap_of(mode, v),
         )
-    return found
+    return v
 
 
 def _index_cells(graph: RoadGraph, mode: str) -> _Cells:
@@ -256,16 +278,6 @@ def _inside(graph: RoadGraph, lat: Any, lon: Any, margin_m: float) -> Any:
 
 
 _RADIANS = math.pi / 180.0
-
-
-def _haversine_one(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """``haversine_m`` for one pair of points, without numpy's per-call cost."""
-    p1, p2 = lat1 * _RADIANS, lat2 * _RADIANS  # ``math.radians``: the same product
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin((lon2 - lon1) * _RADIANS / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(h, 1.0)))
 
 
 def _check_inside(graph: RoadGraph, lat: float, lon: float, margin_m: float) -> None:
@@ -456,11 +468,18 @@ class _Cells:
 
     hot: tuple[float, float, float, int, int, float, Any, Any, Any] = field(init=False)
     """What ``_nearest_in_cells`` reads first, in one attribute."""
+    point: tuple[float, float, float, float, float, float, float, float, Any, Any] = field(
+        init=False
+    )
+    """What ``snap_values`` reads: bounds, m_per_deg_lon, lon0, lat0, kx, geom, lat_lon."""
 
     def __post_init__(self) -> None:
         hot = (self.x0, self.y0, self.size, self.nx, self.ny, self.radius, self.ptr, self.seg,
                self.geom)  # fmt: skip
         object.__setattr__(self, "hot", hot)
+        point = (*self.bounds, self.m_per_deg_lon, self.lon0, self.lat0, self.kx, self.geom,
+                 self.lat_lon)  # fmt: skip
+        object.__setattr__(self, "point", point)
 
 
 def _build_cells(graph: RoadGraph, index: _SegmentIndex) -> _Cells:
