@@ -237,6 +237,50 @@ def test_the_early_stop_finds_the_same_best_units_as_the_full_search(
             assert fast == full
 
 
+def test_the_first_pass_takes_the_smallest_likely_share_of_the_budget(
+    demo_graph: RoadGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sparse and dense fleets: first passes at each share of the budget, settled or not, and
+    the answer of one full-budget pass every time."""
+    from jingwu.engine.dispatch import ranking as ranking_module
+
+    limits: list[float] = []
+    evaluate = ranking_module._evaluate
+
+    def spy(board: UnitBoard, rows: object, point: object, limit: float, *a: object) -> object:
+        limits.append(limit)
+        return evaluate(board, rows, point, limit, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ranking_module, "_evaluate", spy)
+    rng = np.random.default_rng(12)
+    firsts: set[float] = set()
+    second = 0
+    for n_units in (10, 25, 60, 150):
+        units = [
+            make_unit(i, *rng.uniform(-7000, 7000, 2), tier=int(rng.integers(1, 6)),
+                      age_s=float(rng.uniform(0, 400)))
+            for i in range(n_units)
+        ]  # fmt: skip
+        board = UnitBoard(demo_graph, units)
+        for _ in range(15):
+            north, east = rng.uniform(-4000, 4000, 2)
+            q = incident(str(rng.choice(sorted(DEFAULT_TIER_RULES))))
+            q = replace(q, lat=q.lat + north / 111_195.0, lon=q.lon + east / 100_000.0)
+            for k in (1, 5):
+                limits.clear()
+                fast = rank_units(demo_graph, q, board, now=NOW, k=k, budget_s=600)
+                if limits[0] < 600:
+                    firsts.add(limits[0])
+                    second += len(limits) == 2
+                one = explain_ranking(
+                    demo_graph, q, board, now=NOW, k=k, budget_s=600, with_exclusions=False,
+                    early_stop=False,
+                ).ranked  # fmt: skip
+                assert fast == one
+    assert firsts == {300.0, 400.0, 500.0}
+    assert second > 0  # some first passes did not settle
+
+
 def test_board_updates_move_and_remove_units(demo_graph: RoadGraph) -> None:
     board = UnitBoard(demo_graph, [make_unit(1, 2000), make_unit(2, 1000)])
     assert rank_units(demo_graph, incident(), board, now=NOW)[0].unit_id == 2
