@@ -2,7 +2,7 @@
 
 Run with ``.venv/bin/python -m bench.intake`` (both databases) or ``--db sqlite`` /
 ``--db postgresql``; ``--workers N`` server processes (default: one per CPU),
-``--open-rate R`` for the open-loop run (default 100 calls/s, 0 to skip). For each database it
+``--threads T`` request threads per process, ``--open-rate R`` for the open-loop run (default 100 calls/s, 0 to skip). For each database it
 loads the demo into a fresh database (SQLite: a file in a temporary directory; PostgreSQL:
 ``jingwu_bench_intake`` on 127.0.0.1:5432 as ``postgres``, dropped afterwards), starts
 ``jingwu serve`` on a free port and measures from the same machine, with a minimal keep-alive
@@ -63,6 +63,7 @@ class Run:
     ok: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    client_cpu_ms: float = float("nan")
 
     def line(self) -> str:
         if not self.ok:
@@ -391,10 +392,12 @@ def _load() -> str:
 
 
 async def _timed(server: Server, coro: Any) -> tuple[Run, float]:
-    """Run a load and return it with the server's CPU milliseconds per successful request."""
-    before = server.cpu_seconds()
+    """Run a load and return it with the server's CPU milliseconds per successful request
+    (the client's own CPU per request is kept on the run: the two share the cores)."""
+    before, client_before = server.cpu_seconds(), time.process_time()
     run: Run = await coro
     used = server.cpu_seconds() - before
+    run.client_cpu_ms = (time.process_time() - client_before) * 1000 / max(1, len(run.ok))
     return run, used * 1000 / max(1, len(run.ok))
 
 
@@ -408,13 +411,19 @@ async def measure(server: Server, seconds: float, clients: int, open_rate: float
         hammer(url, f"GET /healthz ({clients} clients)", clients=clients, seconds=10,
                method="GET", path="/healthz"),
     )  # fmt: skip
-    print(f"  {out['healthz'].line()}   server CPU {cpu:.2f} ms/req")
+    print(
+        f"  {out['healthz'].line()}   server CPU {cpu:.2f} ms/req, "
+        f"client {out['healthz'].client_cpu_ms:.2f}"
+    )
     out["intake"], cpu = await _timed(
         server,
         hammer(url, f"POST /api/v1/incidents ({clients})", clients=clients, seconds=seconds,
                method="POST", path="/api/v1/incidents", headers=platform, body=call),
     )  # fmt: skip
-    print(f"  {out['intake'].line()}   server CPU {cpu:.2f} ms/req   {_load()}")
+    print(
+        f"  {out['intake'].line()}   server CPU {cpu:.2f} ms/req, "
+        f"client {out['intake'].client_cpu_ms:.2f}   {_load()}"
+    )
     if open_rate > 0:
         out["open"], cpu = await _timed(
             server,
@@ -443,8 +452,14 @@ async def measure(server: Server, seconds: float, clients: int, open_rate: float
     return out
 
 
-def bench(db: str, seconds: float, clients: int, workers: int, open_rate: float) -> dict[str, Run]:
-    print(f"\n== {db} ({workers} server process{'es' if workers > 1 else ''}) ==")
+def bench(
+    db: str, seconds: float, clients: int, workers: int, open_rate: float, threads: int = 0
+) -> dict[str, Run]:
+    print(
+        f"\n== {db} ({workers} server process{'es' if workers > 1 else ''}"
+        + (f", {threads} request threads each" if threads else "")
+        + ") =="
+    )
     with tempfile.TemporaryDirectory(prefix="jingwu-bench-") as tmp:
         url = None
         if db == "postgresql":
@@ -452,6 +467,8 @@ def bench(db: str, seconds: float, clients: int, workers: int, open_rate: float)
             _pg(f'CREATE DATABASE "{PG_NAME}"')
             url = f"postgresql://postgres@127.0.0.1:5432/{PG_NAME}"
         env = _env(Path(tmp), url)
+        if threads:
+            env["JINGWU_THREADS"] = str(threads)
         try:
             _load_demo(env)
             server = Server(env, Path(tmp) / "server.log", workers)
@@ -477,6 +494,10 @@ def main() -> None:
         help="server processes (default: one per CPU)",
     )  # fmt: skip
     parser.add_argument(
+        "--threads", type=int, default=0,
+        help="request threads per server process (default: the server's, JINGWU_THREADS)",
+    )  # fmt: skip
+    parser.add_argument(
         "--open-rate", type=float, default=100.0,
         help="also an open-loop intake run at this many calls/s (0: none)",
     )  # fmt: skip
@@ -486,7 +507,7 @@ def main() -> None:
     results = {
         db: bench(
             db, args.seconds, args.clients,
-            args.workers or os.cpu_count() or 1, args.open_rate,
+            args.workers or os.cpu_count() or 1, args.open_rate, args.threads,
         )
         for db in dbs
     }  # fmt: skip

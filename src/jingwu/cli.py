@@ -79,7 +79,7 @@ def serve(
 ) -> None:
     """Serve the application with uvicorn (ASGI). Ctrl-C stops it.
 
-    Requests run on a few long-lived threads per process (``JINGWU_THREADS``, default 4);
+    Requests run on a few long-lived threads per process (``JINGWU_THREADS``, default 8);
     the call intake writes through one writer thread per process (jingwu.writes). With
     several processes (``--workers``, one per core) live events cross processes by
     LISTEN/NOTIFY on PostgreSQL and by local datagram sockets on SQLite.
