@@ -61,6 +61,43 @@ def test_waiting_jobs_commit_in_one_batch_and_a_failing_job_fails_alone() -> Non
     assert audit.verify_chain().ok
 
 
+@pytest.mark.django_db(transaction=True)
+def test_jobs_that_arrive_while_the_write_lock_is_awaited_join_that_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The writer opens its transaction (on SQLite: waits for the write lock, which another
+    process's batch may hold) and only then takes every job waiting: one commit for all."""
+    from django.db import transaction as real
+
+    queue = writes.WriteQueue()
+    opening, go_on = threading.Event(), threading.Event()
+
+    @contextlib.contextmanager
+    def slow_atomic() -> Any:
+        opening.set()
+        go_on.wait(10)  # as if another process held the write lock
+        with real.atomic():
+            yield
+
+    monkeypatch.setattr(writes, "transaction", type("T", (), {"atomic": staticmethod(slow_atomic)}))
+
+    def job(i: int) -> Any:
+        return lambda: audit.record(action="read", component="wq-drain", object_id=f"j-{i}")
+
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(queue.run, job(0))
+        assert opening.wait(10)  # the writer took job 0 and is opening its transaction
+        later = [pool.submit(queue.run, job(i)) for i in range(1, 6)]
+        _wait_until(lambda: queue._queue.qsize() == 5)
+        go_on.set()
+        for f in [first, *later]:
+            f.result(10)
+    assert (queue.batches, queue.jobs) == (1, 6)
+    stored = AuditEntry.objects.filter(component="wq-drain").order_by("id")
+    assert [e.object_id for e in stored] == [f"j-{i}" for i in range(6)]
+    assert audit.verify_chain().ok
+
+
 @pytest.mark.django_db
 def test_inside_a_transaction_a_job_runs_in_place() -> None:
     queue = writes.WriteQueue()

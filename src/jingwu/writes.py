@@ -2,8 +2,8 @@
 
 A request that writes hands its job (a function) to :func:`run` and waits. The writer thread
 takes the jobs first come, first served, runs up to ``MAX_BATCH`` of those waiting in one
-transaction, each job in its own savepoint, and commits once: one commit (one fsync on SQLite)
-for the whole batch. A job that raises rolls back only its savepoint and gets its own
+transaction (those that arrive while it waits for the write lock included), each job in its
+own savepoint, and commits once: one commit (one fsync on SQLite) for the whole batch. A job that raises rolls back only its savepoint and gets its own
 exception; the others commit. ``run`` returns only after the commit, so an answer given on
 its result describes committed data. If the commit itself fails, every job of the batch gets
 that error and nothing of the batch is written.
@@ -111,17 +111,27 @@ class WriteQueue:
         # First all jobs in one transaction without savepoints (on PostgreSQL two round
         # trips fewer per job); if one raises, that is undone whole and the batch runs again,
         # each job in its own savepoint, so only the failing one gets its error.
-        if len(jobs) == 1 or not self._run(jobs, savepoints=False):
+        if not self._run(jobs, savepoints=False, drain=True):
             self._run(jobs, savepoints=True)
         self.batches += 1
         self.jobs += len(jobs)
 
-    def _run(self, jobs: list[_Job], *, savepoints: bool) -> bool:
-        """One attempt at the batch; False when a job failed without savepoints (undone)."""
+    def _run(self, jobs: list[_Job], *, savepoints: bool, drain: bool = False) -> bool:
+        """One attempt at the batch; False when a job failed without savepoints (undone).
+
+        With ``drain``, the jobs that arrived while the transaction waited for the write lock
+        (on SQLite, while another process's batch held it) join this batch: ``jobs`` grows in
+        place. Under load the lock is taken once for about twice as many jobs.
+        """
         for job in jobs:
             job.result, job.error = None, None
         try:
             with transaction.atomic(), audit.batch() as rows, events.batch() as notices:
+                while drain and len(jobs) < self.max_batch:
+                    try:
+                        jobs.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
                 pending = (rows, notices)
                 for job in jobs:
                     if not savepoints:
