@@ -384,3 +384,18 @@ def test_strips_that_tile_their_parent_are_clean_and_a_missing_strip_is_a_gap(cu
         expected = area_m2(strips[drop])  # at least 0.0002 x 0.01 degrees, about 22,000 m2
         assert [(i.code, i.area_ids) for i in issues] == [("gap", (1,))]
         assert issues[0].area_m2 == pytest.approx(expected, rel=1e-6)
+
+
+def test_locate_one_point_equals_locate_many_inside_outside_and_not_finite(demo):
+    """``locate`` has its own single-point path: the same answers as the array path, over the
+    whole grid, beyond its edges, on boundaries and for NaN and infinities."""
+    areas, _, index = demo
+    rng = np.random.default_rng(11)
+    b_lats, b_lons = near_boundary_points(areas, 200, rng)
+    lats = np.concatenate([rng.uniform(25.9, 26.35, 800), b_lats, [np.nan, 26.1, np.inf, 91.0]])
+    lons = np.concatenate([rng.uniform(119.1, 119.6, 800), b_lons, [119.3, np.nan, 119.3, 0.0]])
+    many = index.locate_many(lats, lons)
+    for i, (lat, lon) in enumerate(zip(lats.tolist(), lons.tolist(), strict=True)):
+        want = {lv: (int(ids[i]) if ids[i] >= 0 else None) for lv, ids in many.items()}
+        assert index.locate(lat, lon) == want, (lat, lon)
+    assert sum(v is not None for v in index.locate(*POSTS["ws-taihe"]).values()) >= 3

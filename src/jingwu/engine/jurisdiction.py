@@ -302,9 +302,31 @@ class JurisdictionIndex:
         return out
 
     def locate(self, lat: float, lon: float) -> dict[str, int | None]:
-        """Area id per level for one point (None where no area covers it)."""
-        many = self.locate_many(np.array([lat]), np.array([lon]))
-        return {level: (int(ids[0]) if ids[0] >= 0 else None) for level, ids in many.items()}
+        """Area id per level for one point (None where no area covers it).
+
+        The same answer as :meth:`locate_many` for a single point, without its arrays: the
+        cell is computed in plain floats and only a point on a boundary cell goes to the
+        exact test (one request locates one point; the arrays cost more than the lookup).
+        """
+        r = self._raster
+        lat, lon = float(lat), float(lon)
+        fx = (lon - r.x0) * (1.0 / r.cw)
+        fy = (lat - r.y0) * (1.0 / r.ch)
+        inside = 0.0 <= fx < r.nx and 0.0 <= fy < r.ny  # False for NaN, as in cells()
+        cell = int(fy) * r.nx + int(fx) if inside else r.size
+        out: dict[str, int | None] = {}
+        for level in LEVELS:
+            lv = self._levels[level]
+            if lv is None:
+                out[level] = None
+                continue
+            slot = int(lv.slots[cell])
+            if slot == 0:
+                found = int(lv.exact(np.array([lon]), np.array([lat]))[0])
+            else:
+                found = int(lv.answer[slot])
+            out[level] = found if found >= 0 else None
+        return out
 
 
 def _make_raster(

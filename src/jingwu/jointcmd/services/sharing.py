@@ -20,8 +20,8 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
-from shapely import prepare
-from shapely.geometry import Point, shape
+from shapely import contains_xy, prepare
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from jingwu.audit import services as audit
@@ -202,7 +202,7 @@ def _matches(c: _Compiled, incident: Incident) -> bool:
         return False
     if c.priorities and incident.priority not in c.priorities:
         return False
-    return bool(c.geometry.contains(Point(incident.lon, incident.lat)))
+    return bool(contains_xy(c.geometry, incident.lon, incident.lat))  # no Point object made
 
 
 def rule_matches(rule: SharingRule, incident: Incident) -> bool:
