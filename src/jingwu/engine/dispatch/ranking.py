@@ -771,6 +771,7 @@ def _ranked(
     off_road: bool, estimated: bool, stale: bool, detour: float,
 ) -> Ranked:  # fmt: skip
     u = board.units[i]
+    mode, tier = u.mode, u.tier
     if off_road:
         first = (
             f"位置距道路超过 {board.max_snap_m:.0f} 米，按直线×{detour:g} 估算约 {_duration(raw)}"
@@ -778,15 +779,14 @@ def _ranked(
     elif estimated:
         first = f"估算约 {_duration(raw)}（路网未覆盖，按直线×{detour:g}）"
     else:
-        first = f"{_VERBS.get(u.mode, '用时')}约 {_duration(raw)}"
-    tier = _TIER_LABELS.get(u.tier) or tier_label(u.tier)
+        first = _ABOUT.get(mode, "用时约 ") + _duration(raw)
+    reasons: tuple[str, ...] = (
+        first, "直线距离 " + _distance(dist), _TIER_LABELS.get(tier) or tier_label(tier),
+    )  # fmt: skip
     if stale:
-        late = f"定位已过时 {_duration(age)}，预计时间已放宽 {_duration(eta - raw)}"
-        reasons: tuple[str, ...] = (first, f"直线距离 {_distance(dist)}", tier, late)
-    else:
-        reasons = (first, f"直线距离 {_distance(dist)}", tier)
+        reasons += (f"定位已过时 {_duration(age)}，预计时间已放宽 {_duration(eta - raw)}",)
     return frozen(Ranked, {
-        "rank": rank, "unit_id": u.id, "unit_name": u.name, "tier": u.tier, "mode": u.mode,
+        "rank": rank, "unit_id": u.id, "unit_name": u.name, "tier": tier, "mode": mode,
         "eta_seconds": _round1(eta), "distance_m": _round1(dist), "estimated": estimated,
         "stale": stale, "fix_age_s": _round1(age), "reasons": reasons,
     })  # fmt: skip
@@ -827,7 +827,7 @@ def _distance(metres: float) -> str:
 _DURATIONS = [duration_text(s) for s in range(3600)]
 _METRES = [distance_text(m) for m in range(1000)] + [distance_text(999.75)]  # "1000 米"
 _KILOMETRES = [f"{k / 10:.1f} 公里" for k in range(991)]  # ``distance_text``'s wording
-_VERBS = dict(MODE_VERBS)  # a dict reads faster than the read-only proxy
+_ABOUT = {mode: f"{verb}约 " for mode, verb in MODE_VERBS.items()}  # "车程约 "
 _TIER_LABELS = {t: tier_label(t) for t in TIER_NAMES}  # the named tiers' labels, made once
 
 
