@@ -48,6 +48,8 @@ IDLE_CLOSE_S = 0.5
 class _Job:
     fn: Callable[[], Any]
     language: str | None
+    many: Callable[[list[tuple[Any, str | None]]], None] | None = None
+    item: Any = None
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
@@ -64,13 +66,26 @@ class WriteQueue:
         self.batches = 0
         self.jobs = 0
 
-    def run(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` in the writer's transaction; return its result once committed."""
+    def run(
+        self,
+        fn: Callable[[], T],
+        *,
+        many: Callable[[list[tuple[Any, str | None]]], None] | None = None,
+        item: Any = None,
+    ) -> T:
+        """Run ``fn`` in the writer's transaction; return its result once committed.
+
+        ``many`` (with ``item``): the same write for several jobs at once. Jobs of one batch
+        that give the same ``many`` may be run by one call of it with their items (each with
+        its caller's language), which writes them together (one statement per table instead
+        of one per job); ``fn`` (which must return None then) is what runs when a job of the
+        batch failed and the batch is replayed one job at a time.
+        """
         if connection.in_atomic_block:  # already inside a transaction: just a savepoint there
             with transaction.atomic():
                 return fn()
         self._start()
-        job = _Job(fn, translation.get_language())
+        job = _Job(fn, translation.get_language(), many, item)
         self._queue.put(job)
         job.done.wait()
         if job.error is not None:
@@ -133,11 +148,9 @@ class WriteQueue:
                     except queue.Empty:
                         break
                 pending = (rows, notices)
-                for job in jobs:
-                    if not savepoints:
-                        with translation.override(job.language):
-                            job.result = job.fn()
-                        continue
+                if not savepoints:
+                    _run_together(jobs)
+                for job in jobs if savepoints else ():
                     marks = [p.mark() for p in pending]
                     try:
                         with transaction.atomic(), translation.override(job.language):
@@ -157,6 +170,23 @@ class WriteQueue:
                     job.result = None
             connection.close()
         return True
+
+
+def _run_together(jobs: list[_Job]) -> None:
+    """Run the jobs in order, those next to each other with the same ``many`` in one call."""
+    i = 0
+    while i < len(jobs):
+        job = jobs[i]
+        if job.many is None:
+            with translation.override(job.language):
+                job.result = job.fn()
+            i += 1
+            continue
+        j = i + 1
+        while j < len(jobs) and jobs[j].many is job.many:
+            j += 1
+        job.many([(other.item, other.language) for other in jobs[i:j]])
+        i = j
 
 
 def tidy_connections() -> None:
@@ -190,6 +220,11 @@ def writer(alias: str = "default") -> WriteQueue:
         return _queues[alias]
 
 
-def run(fn: Callable[[], T]) -> T:
+def run(
+    fn: Callable[[], T],
+    *,
+    many: Callable[[list[tuple[Any, str | None]]], None] | None = None,
+    item: Any = None,
+) -> T:
     """Run a write job through this process's writer; see the module's documentation."""
-    return writer().run(fn)
+    return writer().run(fn, many=many, item=item)
