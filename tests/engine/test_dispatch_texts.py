@@ -40,6 +40,10 @@ def test_round1_is_round(x: float) -> None:
 def test_texts_equal_the_rules(x: float) -> None:
     assert _duration(x) == duration_text(x)
     assert _distance(x) == distance_text(x)
+    for prefix in ("车程约 ", "步行约 ", "用时约 "):  # tables of their own, or none
+        assert _duration(x, prefix) == prefix + duration_text(x)
+    assert _distance(x, "直线距离 ") == "直线距离 " + distance_text(x)
+    assert _distance(x, "距离 ") == "距离 " + distance_text(x)
 
 
 def test_every_table_entry_and_its_neighbours() -> None:
@@ -49,5 +53,7 @@ def test_every_table_entry_and_its_neighbours() -> None:
     for n in range(-2, 3700):
         for x in (n - 0.5, n, n + 0.5, math.nextafter(n + 0.5, 0), math.nextafter(n + 0.5, 1e9)):
             assert _duration(x) == duration_text(x)
+            assert _duration(x, "骑行约 ") == "骑行约 " + duration_text(x)
             assert _distance(x) == distance_text(x)
+            assert _distance(x, "直线距离 ") == "直线距离 " + distance_text(x)
             assert repr(_round1(x / 7)) == repr(round(x / 7, 1))

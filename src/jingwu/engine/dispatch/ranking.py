@@ -130,7 +130,8 @@ def explain_ranking(
     """``rank_units`` plus the reason each other unit was left out (``Ranking.excluded``).
 
     Without exclusions and with ``early_stop``, budgets of 5 minutes and more are searched in
-    two passes, half the budget first; the answer is the same (tests hold it to that).
+    two passes when ``k`` units are near enough, a share of the budget first (``_first_limit``);
+    the answer is the same (tests hold it to that).
     """
     listed: list[UnitSnapshot] = []
     if isinstance(units, UnitBoard):
@@ -606,8 +607,8 @@ def _lean_indexed(
         age = now_ts - fix_ts
         stale = age > stale_after_s
         eta = best + (min(age, STALE_WIDEN_CAP_S) * STALE_WIDEN_SHARE if stale else 0.0)
-        if int_ids:  # the key of ``_sorted`` without reading the unit
-            key = (eta, int(tier), d, (0, int(uid), ""))
+        if int_ids:  # the order of ``_sorted``'s key without reading the unit: every key has
+            key = (eta, tier, d, uid)  # this form, tiers and ids exact floats ordered as ints
         else:
             u = board.units[i]
             key = (eta, u.tier, d, (0, u.id, "") if isinstance(u.id, int) else (1, 0, str(u.id)))
@@ -779,9 +780,9 @@ def _ranked(
     elif estimated:
         first = f"估算约 {_duration(raw)}（路网未覆盖，按直线×{detour:g}）"
     else:
-        first = _ABOUT.get(mode, "用时约 ") + _duration(raw)
+        first = _duration(raw, _ABOUT.get(mode, "用时约 "))
     reasons: tuple[str, ...] = (
-        first, "直线距离 " + _distance(dist), _TIER_LABELS.get(tier) or tier_label(tier),
+        first, _distance(dist, _STRAIGHT), _TIER_LABELS.get(tier) or tier_label(tier),
     )  # fmt: skip
     if stale:
         reasons += (f"定位已过时 {_duration(age)}，预计时间已放宽 {_duration(eta - raw)}",)
@@ -797,37 +798,52 @@ def _round1(x: float) -> float:
     within a hair of a tie (then rounding ``fl(10 x)`` to an integer ``k`` is rounding ``10 x``,
     and ``k / 10`` is the float nearest the decimal ``round`` reads back)."""
     y = x * 10.0
-    if 0.0 < y < 1e9:  # fl(10 x) is within 1.2e-7 of 10 x here
-        k = round(y)
+    if 0.0 < y < 1e9:  # fl(10 x) is within 1.2e-7 of 10 x here, and y + 0.5 is exact
+        k = math.floor(y + 0.5)  # the integer nearest y, away from a tie
         if -0.4999 < y - k < 0.4999:
             return k / 10
     return round(x, 1)
 
 
-def _duration(seconds: float) -> str:
-    """``duration_text``, read from a table of the first hour (the same rounding first)."""
+def _duration(seconds: float, prefix: str = "") -> str:
+    """``prefix + duration_text(seconds)``, read from a table of the first hour (the same
+    rounding first) for the prefixes of ``_DURATIONS``."""
     s = round(seconds)
-    return _DURATIONS[s] if 0 <= s < len(_DURATIONS) else duration_text(seconds)
+    texts = _DURATIONS.get(prefix)
+    if texts is not None and 0 <= s < 3600:
+        return texts[s]
+    return prefix + duration_text(seconds)
 
 
-def _distance(metres: float) -> str:
-    """``distance_text`` from tables: under a kilometre by whole metres (``:.0f`` rounds as
-    ``round``), up to 99 km by tenths (``:.1f`` of ``y`` is ``k / 10``, ``k`` the integer
-    nearest ``10 y``, when ``fl(10 y)`` is not within a hair of a tie)."""
-    if 0.0 < metres < 1000:
-        return _METRES[round(metres)]
-    if 1000 <= metres < 99_000:
-        z = metres / 1000 * 10.0
-        k = round(z)
-        if -0.4999 < z - k < 0.4999:
-            return _KILOMETRES[k]
-    return distance_text(metres)
+def _distance(metres: float, prefix: str = "") -> str:
+    """``prefix + distance_text(metres)`` from tables (for the prefixes of ``_DISTANCES``):
+    under a kilometre by whole metres (``:.0f`` rounds as ``round``), up to 99 km by tenths
+    (``:.1f`` of ``y`` is ``k / 10``, ``k`` the integer nearest ``10 y``, when ``fl(10 y)`` is
+    not within a hair of a tie)."""
+    tables = _DISTANCES.get(prefix)
+    if tables is not None:
+        if 0.0 < metres < 1000:
+            return tables[0][round(metres)]
+        if 1000 <= metres < 99_000:
+            z = metres / 1000 * 10.0
+            k = round(z)
+            if -0.4999 < z - k < 0.4999:
+                return tables[1][k]
+    return prefix + distance_text(metres)
 
 
-_DURATIONS = [duration_text(s) for s in range(3600)]
+_ABOUT = {mode: f"{verb}约 " for mode, verb in MODE_VERBS.items()}  # "车程约 "
+_STRAIGHT = "直线距离 "
+# a ranked unit's first two reasons, whole: no string to build per unit
+_DURATIONS = {
+    prefix: [prefix + duration_text(s) for s in range(3600)] for prefix in ("", *_ABOUT.values())
+}
 _METRES = [distance_text(m) for m in range(1000)] + [distance_text(999.75)]  # "1000 米"
 _KILOMETRES = [f"{k / 10:.1f} 公里" for k in range(991)]  # ``distance_text``'s wording
-_ABOUT = {mode: f"{verb}约 " for mode, verb in MODE_VERBS.items()}  # "车程约 "
+_DISTANCES = {
+    prefix: ([prefix + t for t in _METRES], [prefix + t for t in _KILOMETRES])
+    for prefix in ("", _STRAIGHT)
+}
 _TIER_LABELS = {t: tier_label(t) for t in TIER_NAMES}  # the named tiers' labels, made once
 
 
