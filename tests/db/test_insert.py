@@ -6,11 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from jingwu.areas.models import Area
-from jingwu.db.insert import insert, insert_with_signals
+from jingwu.db.insert import insert
 from jingwu.incidents.models import EntryKind, Incident, IncidentShare, TimelineEntry
 from jingwu.orgs.models import Organization
 
@@ -73,23 +72,3 @@ def test_a_constraint_violation_raises_and_writes_nothing(demo: Any) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         insert([IncidentShare(incident=incident, organization=org, shared_at=timezone.now())])
     assert IncidentShare.objects.filter(incident=incident).count() == 1
-
-
-def test_insert_with_signals_sends_both_like_save(demo: Any) -> None:
-    seen: list[tuple[str, Any]] = []
-
-    def pre(sender: Any, instance: Incident, **kw: Any) -> None:
-        seen.append(("pre", instance.pk))
-
-    def post(sender: Any, instance: Incident, created: bool, **kw: Any) -> None:
-        seen.append(("post", (instance.pk, created)))
-
-    pre_save.connect(pre, sender=Incident, dispatch_uid="t-pre")
-    post_save.connect(post, sender=Incident, dispatch_uid="t-post")
-    try:
-        incident = _incident()
-        insert_with_signals(incident)
-    finally:
-        pre_save.disconnect(dispatch_uid="t-pre", sender=Incident)
-        post_save.disconnect(dispatch_uid="t-post", sender=Incident)
-    assert seen == [("pre", None), ("post", (incident.pk, True))]

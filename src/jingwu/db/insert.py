@@ -8,7 +8,7 @@ The primary keys come back through ``RETURNING`` (SQLite 3.35+, PostgreSQL) and 
 the instances, which are then saved instances like any other.
 
 It sends no signals and runs no ``save()`` override: it is for models without either, or for
-callers that send ``pre_save``/``post_save`` themselves (:func:`insert_with_signals`).
+callers that send ``pre_save``/``post_save`` themselves (the intake does, for its incidents).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Model
-from django.db.models.signals import post_save, pre_save
 
 _SQL: dict[tuple[str, type[Model], int], tuple[str, list[Any]]] = {}
 
@@ -55,13 +54,3 @@ def insert(objs: Sequence[Model], using: str = "default") -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = using
-
-
-def insert_with_signals(obj: Model, using: str = "default") -> None:
-    """Insert one instance, sending ``pre_save`` and ``post_save`` as ``save()`` would."""
-    model = type(obj)
-    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-    insert([obj], using)
-    post_save.send(
-        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
-    )
