@@ -29,5 +29,5 @@ def plain_view(a: npt.NDArray[Any]) -> Any:
 def frozen(cls: type[T], fields: dict[str, Any]) -> T:
     """``cls(**fields)`` for a frozen dataclass, every field given in declaration order."""
     out: T = object.__new__(cls)
-    object.__setattr__(out, "__dict__", fields)
+    out.__dict__.update(fields)  # the instance's dict, filled directly: no ``__setattr__``
     return out

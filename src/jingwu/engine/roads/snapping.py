@@ -196,8 +196,9 @@ def snap_values(
     la, oa = ll[2 * a : 2 * a + 2].tolist()
     lb, ob = ll[2 * b : 2 * b + 2].tolist()
     slat, slon = la + t * (lb - la), oa + t * (ob - oa)
-    # ``haversine_m`` of (lat, lon) and (slat, slon), in plain floats (numpy's ``** 2`` is x·x)
-    p1, p2 = lat * _RADIANS, slat * _RADIANS  # ``np.radians``: the same product
+    # ``haversine_m`` of (lat, lon) and (slat, slon) in plain floats (``** 2`` as ``x * x``, as
+    # numpy's arrays square)
+    p1, p2 = lat * _RADIANS, slat * _RADIANS  # ``math.radians``: the same product
     s1 = math.sin((p2 - p1) / 2)
     s2 = math.sin((slon - lon) * _RADIANS / 2)
     h = s1 * s1 + math.cos(p1) * math.cos(p2) * (s2 * s2)
