@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
 from jingwu import settings as project_settings
@@ -75,3 +76,31 @@ def test_time_zone_and_languages() -> None:
     assert project_settings.TIME_ZONE == "Asia/Shanghai" and project_settings.USE_TZ
     assert project_settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _ in project_settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+def test_postgresql_binds_on_the_server_and_prepares_hot_statements(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = "postgresql://postgres@127.0.0.1:5432/somewhere"
+    monkeypatch.setenv("JINGWU_DATABASE_URL", url)
+    monkeypatch.delenv("JINGWU_PG_PREPARED", raising=False)
+    options = project_settings._database()["OPTIONS"]
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
+    monkeypatch.setenv("JINGWU_PG_PREPARED", "0")  # a pooler that cannot keep them
+    assert not project_settings._database().get("OPTIONS")
+
+
+def test_statements_are_prepared_on_postgresql_connections(db: None) -> None:
+    """On PostgreSQL a statement run five times on one connection is prepared on the server
+    (planned once); SQLite has nothing of the kind to check."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        return
+    with connection.cursor() as cursor:
+        for _ in range(6):
+            cursor.execute("SELECT id FROM orgs_organization WHERE code = %s", ["jinan-branch"])
+            cursor.fetchall()
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] >= 1
