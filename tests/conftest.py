@@ -117,6 +117,19 @@ def api(demo: None) -> Callable[..., Api]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    """The areas index and the organization tree are trusted for a few seconds in a process
+    (changes made elsewhere are seen within that); a test's rolled-back or flushed data is
+    such a change, so the next test asks the database again."""
+    yield
+    from jingwu.areas.services import forget_areas
+    from jingwu.orgs.tree import forget_tree
+
+    forget_areas()
+    forget_tree()
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> Any:
     """Each test starts in Chinese: a request in English must not leak into the next test."""
     from django.conf import settings

@@ -31,11 +31,14 @@ POINTS = [
 
 @pytest.fixture(autouse=True)
 def _tree_stays_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The organization tree is re-checked (one COUNT) when older than 2 s: on a slow machine
-    that falls between two calls by chance, so the count here is of calls within that time."""
+    """The organization tree and the areas index are re-checked (one aggregate each) when
+    older than 2 s: on a slow machine that falls between two calls by chance, so the count
+    here is of calls within that time."""
+    from jingwu.areas import services as areas
     from jingwu.orgs import tree
 
     monkeypatch.setattr(tree, "FRESH_S", 3600.0)
+    monkeypatch.setattr(areas, "FRESH_S", 3600.0)
 
 
 def _not_sql(q: dict[str, Any]) -> bool:
@@ -49,12 +52,11 @@ def _count(client: Any, payload: dict[str, Any], key: str) -> tuple[Any, list[st
 
 
 def _pinned(shares: int) -> int:
-    """Token with memberships, area freshness, sharing rules (these read
-    before the write); then the incident's insert, its timeline lines in one insert, its
+    """Token with memberships, sharing rules (these read before the write); then the incident's insert, its timeline lines in one insert, its
     shares in one insert (when it has any) and the audit rows (chain head and row: one each
     per audit row here, in the test's transaction; the writer chains a whole batch at once).
     PostgreSQL adds the audit chain's lock to each audit row and the event's NOTIFY."""
-    sqlite = 5 + (1 if shares else 0) + 2 * (1 + shares)
+    sqlite = 4 + (1 if shares else 0) + 2 * (1 + shares)
     if connection.vendor == "postgresql":
         return sqlite + (1 + shares) + 1
     return sqlite

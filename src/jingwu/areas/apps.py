@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class AreasConfig(AppConfig):
     name = "jingwu.areas"
     verbose_name = _("辖区")
+
+    def ready(self) -> None:
+        from jingwu.areas import signals  # noqa: F401  (a saved area refreshes the index)

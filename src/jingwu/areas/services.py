@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,14 +59,31 @@ def _branch_of(area_id: int, parents: dict[int, int | None]) -> int:
     return area_id
 
 
+#: How long the index is trusted without asking the database whether areas changed: an area
+#: saved or deleted in this process is seen at once (:func:`forget_areas`), one changed by
+#: another process (or by a bulk ``update()``) within this many seconds.
+FRESH_S = 2.0
+_checked_at = -math.inf
+
+
+def forget_areas() -> None:
+    """Ask the database again on the next use (an area was saved or deleted)."""
+    global _checked_at
+    _checked_at = -math.inf
+
+
 def _current() -> _Snapshot:
     """The spatial index over all areas, rebuilt only when an area changed."""
-    global _snapshot
+    global _snapshot, _checked_at
+    snap = _snapshot
+    if snap is not None and time.monotonic() - _checked_at < FRESH_S:
+        return snap
+    checked = time.monotonic()
     with connection.cursor() as cursor:  # plain SQL: the ORM's aggregate cost more than this
         cursor.execute(f"SELECT COUNT(*), MAX(updated_at) FROM {Area._meta.db_table}")
         key = tuple(cursor.fetchone())
-    snap = _snapshot
     if snap is not None and snap.key == key:
+        _checked_at = checked
         return snap
     with _lock:
         snap = _snapshot  # another thread may have rebuilt it while this one waited
@@ -84,6 +102,7 @@ def _current() -> _Snapshot:
         refs = {r["id"]: AreaRef(r["id"], r["name"], r["level"], r["code"]) for r in rows}
         branch_org = {r["id"]: org[_branch_of(r["id"], parents)] for r in rows}
         _snapshot = _Snapshot(key, index, refs, branch_org)
+        _checked_at = checked
         return _snapshot
 
 
