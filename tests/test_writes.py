@@ -98,6 +98,29 @@ def test_jobs_that_arrive_while_the_write_lock_is_awaited_join_that_batch(
     assert audit.verify_chain().ok
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_failing_outside_its_transaction_fails_its_jobs_and_the_writer_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    queue = writes.WriteQueue()
+    real = writes.tidy_connections
+    calls = []
+
+    def tidy_once_broken() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("connection could not be tidied")
+        real()
+
+    monkeypatch.setattr(writes, "tidy_connections", tidy_once_broken)
+    with pytest.raises(RuntimeError, match="could not be tidied"):
+        queue.run(lambda: audit.record(action="read", component="wq-broken", object_id="a"))
+    entry = queue.run(lambda: audit.record(action="read", component="wq-broken", object_id="b"))
+    assert entry.object_id == "b" and queue._thread is not None and queue._thread.is_alive()
+    stored = AuditEntry.objects.filter(component="wq-broken")
+    assert [e.object_id for e in stored] == ["b"]
+
+
 @pytest.mark.django_db
 def test_inside_a_transaction_a_job_runs_in_place() -> None:
     queue = writes.WriteQueue()

@@ -27,6 +27,7 @@ commit only.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from jingwu import events
 from jingwu.audit import services as audit
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 MAX_BATCH = 64
 IDLE_CLOSE_S = 0.5
 
@@ -87,7 +89,8 @@ class WriteQueue:
         self._start()
         job = _Job(fn, translation.get_language(), many, item)
         self._queue.put(job)
-        job.done.wait()
+        while not job.done.wait(1.0):
+            self._start()  # should the writer ever have died, another one takes the job
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[no-any-return]
@@ -107,7 +110,10 @@ class WriteQueue:
             try:
                 first = self._queue.get(timeout=IDLE_CLOSE_S)
             except queue.Empty:  # idle: give the connection back (a test may drop the database)
-                connections.close_all()
+                try:
+                    connections.close_all()
+                except Exception:  # a connection that fails to close is dropped all the same
+                    log.exception("write queue: closing an idle connection failed")
                 first = self._queue.get()
             jobs = [first]
             while len(jobs) < self.max_batch:
@@ -117,6 +123,12 @@ class WriteQueue:
                     break
             try:
                 self._batch(jobs)
+            except Exception as exc:  # outside the batch's own handling (its connection could
+                # not be tidied or closed): the jobs get the error; the writer goes on
+                log.exception("write queue: a batch failed outside its transaction")
+                for job in jobs:
+                    if job.error is None:
+                        job.error, job.result = exc, None
             finally:
                 for job in jobs:
                     job.done.set()
