@@ -118,14 +118,17 @@ def api(demo: None) -> Callable[..., Api]:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
-    """The areas index and the organization tree are trusted for a few seconds in a process
+    """The areas index, the sharing rules and the organization tree are trusted for a few
+    seconds in a process
     (changes made elsewhere are seen within that); a test's rolled-back or flushed data is
     such a change, so the next test asks the database again."""
     yield
     from jingwu.areas.services import forget_areas
+    from jingwu.jointcmd.services.sharing import forget_rules
     from jingwu.orgs.tree import forget_tree
 
     forget_areas()
+    forget_rules()
     forget_tree()
 
 

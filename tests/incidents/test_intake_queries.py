@@ -1,7 +1,7 @@
 """Intake's cost in queries is pinned, and its quicker answer is the stored incident.
 
-A call reads the token, the caller's memberships and the organization tree in two queries,
-then writes; the answer of a just-created incident reuses the shares read for its event and
+A call reads the token with the caller's memberships in one query (the organization tree,
+the areas and the sharing rules are kept for a few seconds by each process), then writes; the answer of a just-created incident reuses the shares read for its event and
 reads no assignments (it can have none yet). A change that adds a query per call fails here.
 """
 
@@ -31,14 +31,16 @@ POINTS = [
 
 @pytest.fixture(autouse=True)
 def _tree_stays_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The organization tree and the areas index are re-checked (one aggregate each) when
-    older than 2 s: on a slow machine that falls between two calls by chance, so the count
+    """The organization tree, the areas index and the sharing rules are read again (one
+    query each) when older than 2 s: on a slow machine that falls between two calls by chance, so the count
     here is of calls within that time."""
     from jingwu.areas import services as areas
+    from jingwu.jointcmd.services import sharing
     from jingwu.orgs import tree
 
     monkeypatch.setattr(tree, "FRESH_S", 3600.0)
     monkeypatch.setattr(areas, "FRESH_S", 3600.0)
+    monkeypatch.setattr(sharing, "FRESH_S", 3600.0)
 
 
 def _not_sql(q: dict[str, Any]) -> bool:
@@ -52,11 +54,11 @@ def _count(client: Any, payload: dict[str, Any], key: str) -> tuple[Any, list[st
 
 
 def _pinned(shares: int) -> int:
-    """Token with memberships, sharing rules (these read before the write); then the incident's insert, its timeline lines in one insert, its
+    """Token with memberships (read before the write); then the incident's insert, its timeline lines in one insert, its
     shares in one insert (when it has any) and the audit rows (chain head and row: one each
     per audit row here, in the test's transaction; the writer chains a whole batch at once).
     PostgreSQL adds the audit chain's lock to each audit row and the event's NOTIFY."""
-    sqlite = 4 + (1 if shares else 0) + 2 * (1 + shares)
+    sqlite = 3 + (1 if shares else 0) + 2 * (1 + shares)
     if connection.vendor == "postgresql":
         return sqlite + (1 + shares) + 1
     return sqlite

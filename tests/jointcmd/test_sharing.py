@@ -197,7 +197,14 @@ def test_a_new_rule_takes_effect_and_only_staff_may_make_one(api) -> None:
 def test_a_changed_rule_takes_effect_at_once_and_an_unchanged_one_is_not_reparsed(
     api, monkeypatch
 ) -> None:
+    """A rule saved here takes effect on the next incident; one changed behind the ORM's back
+    (another process, a bulk update) once the rules read is older than ``FRESH_S``."""
+    from types import SimpleNamespace
+
     from jingwu.jointcmd.services import sharing
+
+    clock = [sharing.time.monotonic()]
+    monkeypatch.setattr(sharing, "time", SimpleNamespace(monotonic=lambda: clock[0]))
 
     rule = SharingRule.objects.get(name="火车站片区警情共享（站区保安）")
     security = "福州火车站站区保安队（示意）"
@@ -208,12 +215,14 @@ def test_a_changed_rule_takes_effect_at_once_and_an_unchanged_one_is_not_reparse
     monkeypatch.setattr(sharing, "_compile", lambda pk, src: compiled.append(pk) or real(pk, src))
     assert security in names(_call(api, "duty_railway", STATION))
     assert rule.pk not in compiled  # cached: the polygon was not parsed again
-    # Moved away by a bulk update (no save signal): the next incident sees the new area.
+    # Moved away by a bulk update (no save signal): seen once the rules read is FRESH_S old.
     far = {
         "type": "Polygon",
         "coordinates": [[[119.0, 25.0], [119.01, 25.0], [119.01, 25.01], [119.0, 25.0]]],
     }
     SharingRule.objects.filter(pk=rule.pk).update(geometry=far)
+    assert security in names(_call(api, "duty_railway", STATION))
+    clock[0] += sharing.FRESH_S + 0.1
     assert security not in names(_call(api, "duty_railway", STATION))
     assert compiled.count(rule.pk) == 1
     # Narrowed by a save: takes effect at once too.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from jingwu.incidents.models import Incident
 from jingwu.incidents.services.intake import register_share_planner
 from jingwu.jointcmd.models import SharingRule
 from jingwu.jointcmd.services import sharing
+from jingwu.orgs.models import Organization
 
 
 @receiver(post_save, sender=Incident, dispatch_uid="jointcmd.share_by_rules")
@@ -34,3 +35,10 @@ def forget_changed_rule(sender: Any, instance: SharingRule, **kwargs: Any) -> No
     # The compiled polygon is also checked against the stored text on every use; this just
     # frees it at once.
     sharing.forget_rule(instance.pk)
+
+
+@receiver(m2m_changed, sender=SharingRule.partners.through, dispatch_uid="jointcmd.partners")
+@receiver(post_save, sender=Organization, dispatch_uid="jointcmd.partner_renamed")
+def forget_rules_read(sender: Any, **kwargs: Any) -> None:
+    # A rule's partners, or a partner's name: the next incident reads the rules again.
+    sharing.forget_rules()

@@ -11,6 +11,7 @@ rules look only at where, what and how urgent, not at who took the call.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -154,8 +155,9 @@ class _Compiled:
 
 
 # Rule id -> compiled rule. An entry is used only while the stored text it was built from is
-# unchanged (compared on every use), so an edit by any path (API, admin, ``update()``, another
-# process) takes effect on the next incident; saves and deletes also drop the entry at once.
+# unchanged (compared on every use of the rules read), so an edit by any path (API, admin,
+# ``update()``, another process) takes effect once the rules are read again (at once for a
+# save or delete in this process, within ``FRESH_S`` otherwise).
 _compiled: dict[int, _Compiled] = {}
 
 
@@ -193,8 +195,10 @@ def compiled_rule(rule: SharingRule) -> _Compiled:
 
 
 def forget_rule(rule_id: int) -> None:
-    """Drop a rule's compiled form (on save, delete or deactivation)."""
+    """Drop a rule's compiled form and the active rules read (on save, delete or
+    deactivation)."""
     _compiled.pop(rule_id, None)
+    forget_rules()
 
 
 def _matches(c: _Compiled, incident: Incident) -> bool:
@@ -235,8 +239,36 @@ def share(*, incident: Incident, organization: Organization, reason: str, now: d
     )
 
 
-def _active_rules() -> dict[int, tuple[str, tuple[str, str, str], list[tuple[int, str]]]]:
-    """Active rules with their partners in one query: id → (name, stored text, partners).
+_Rules = dict[int, tuple[str, tuple[str, str, str], list[tuple[int, str]]]]
+#: How long the active rules are trusted without reading them again: a rule (or its partners,
+#: or a partner's name) changed in this process is seen at once (:func:`forget_rules`, from
+#: the save, delete and partner-change signals), one changed by another process or by a bulk
+#: ``update()`` within this many seconds.
+FRESH_S = 2.0
+_rules: tuple[float, _Rules] | None = None
+
+
+def forget_rules() -> None:
+    """Read the active rules again on the next incident."""
+    global _rules
+    _rules = None
+
+
+def _active_rules() -> _Rules:
+    """Active rules with their partners: id → (name, stored text, partners), read again when
+    older than ``FRESH_S``."""
+    global _rules
+    cached = _rules
+    if cached is not None and time.monotonic() - cached[0] < FRESH_S:
+        return cached[1]
+    checked = time.monotonic()
+    rules = _read_active_rules()
+    _rules = (checked, rules)
+    return rules
+
+
+def _read_active_rules() -> _Rules:
+    """Active rules with their partners in one query.
 
     The JSON fields come as stored text, not decoded, so a cached rule is only compared.
     The partners are (id, name) pairs. A rule without partners
@@ -252,7 +284,7 @@ def _active_rules() -> dict[int, tuple[str, tuple[str, str, str], list[tuple[int
     with connection.cursor() as cursor:
         cursor.execute(*compiled)
         rows = cursor.fetchall()
-    out: dict[int, tuple[str, tuple[str, str, str], list[tuple[int, str]]]] = {}
+    out: _Rules = {}
     for rule_id, name, geometry, types, priorities, org_id, org_name in rows:
         entry = out.setdefault(rule_id, (name, (geometry, types, priorities), []))
         entry[2].append((org_id, org_name))
