@@ -57,6 +57,22 @@ def incident(kind: str = "theft", **kw: float) -> IncidentQuery:
     return IncidentQuery(lat=kw.get("lat", TAIHE[0]), lon=kw.get("lon", TAIHE[1]), type=kind)
 
 
+def _random_units(rng: np.random.Generator, n: int, spread_m: float) -> list[UnitSnapshot]:
+    """``n`` units of random tiers and fix ages within ``spread_m`` metres of the centre."""
+    return [
+        make_unit(i, *rng.uniform(-spread_m, spread_m, 2), tier=int(rng.integers(1, 6)),
+                  age_s=float(rng.uniform(0, 400)))
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def _random_incident(rng: np.random.Generator) -> IncidentQuery:
+    """An incident of a random type within 4 km of the centre."""
+    north, east = rng.uniform(-4000, 4000, 2)
+    q = incident(str(rng.choice(sorted(DEFAULT_TIER_RULES))))
+    return replace(q, lat=q.lat + north / 111_195.0, lon=q.lon + east / 100_000.0)
+
+
 def test_nearest_in_time_comes_first_with_reasons(demo_graph: RoadGraph) -> None:
     units = [make_unit(1, 1500), make_unit(2, 300), make_unit(3, 0, 800)]
     ranked = rank_units(demo_graph, incident(), units, now=NOW)
@@ -221,16 +237,9 @@ def test_the_early_stop_finds_the_same_best_units_as_the_full_search(
     demo_graph: RoadGraph,
 ) -> None:
     rng = np.random.default_rng(11)
-    units = [
-        make_unit(i, *rng.uniform(-6000, 6000, 2), tier=int(rng.integers(1, 6)),
-                  age_s=float(rng.uniform(0, 400)))
-        for i in range(150)
-    ]  # fmt: skip
-    board = UnitBoard(demo_graph, units)
+    board = UnitBoard(demo_graph, _random_units(rng, 150, 6000))
     for _ in range(25):
-        north, east = rng.uniform(-4000, 4000, 2)
-        q = incident(str(rng.choice(sorted(DEFAULT_TIER_RULES))))
-        q = replace(q, lat=q.lat + north / 111_195.0, lon=q.lon + east / 100_000.0)
+        q = _random_incident(rng)
         for k in (1, 5):
             fast = rank_units(demo_graph, q, board, now=NOW, k=k, budget_s=600)
             full = explain_ranking(demo_graph, q, board, now=NOW, k=k, budget_s=600).ranked
@@ -256,16 +265,9 @@ def test_the_first_pass_takes_the_smallest_likely_share_of_the_budget(
     firsts: set[float] = set()
     second = 0
     for n_units in (10, 25, 60, 150):
-        units = [
-            make_unit(i, *rng.uniform(-7000, 7000, 2), tier=int(rng.integers(1, 6)),
-                      age_s=float(rng.uniform(0, 400)))
-            for i in range(n_units)
-        ]  # fmt: skip
-        board = UnitBoard(demo_graph, units)
+        board = UnitBoard(demo_graph, _random_units(rng, n_units, 7000))
         for _ in range(15):
-            north, east = rng.uniform(-4000, 4000, 2)
-            q = incident(str(rng.choice(sorted(DEFAULT_TIER_RULES))))
-            q = replace(q, lat=q.lat + north / 111_195.0, lon=q.lon + east / 100_000.0)
+            q = _random_incident(rng)
             for k in (1, 5):
                 limits.clear()
                 fast = rank_units(demo_graph, q, board, now=NOW, k=k, budget_s=600)
