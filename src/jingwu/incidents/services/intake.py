@@ -297,8 +297,6 @@ def _write_many(calls: list[tuple[_Call, str | None]]) -> None:
         lines += [created, *(line for _row, line in rows)]
         share_objs += [row for row, _line in rows]
         plans.append((call, language, shares))
-    for obj in (*lines, *share_objs):  # built before their incident had its id
-        obj.incident_id = obj.incident.pk
     insert(lines)
     insert(share_objs)
     for call, language, shares in plans:
