@@ -123,13 +123,9 @@ def _fresh_caches() -> Iterator[None]:
     (changes made elsewhere are seen within that); a test's rolled-back or flushed data is
     such a change, so the next test asks the database again."""
     yield
-    from jingwu.areas.services import forget_areas
-    from jingwu.jointcmd.services.sharing import forget_rules
-    from jingwu.orgs.tree import forget_tree
+    from jingwu import caching
 
-    forget_areas()
-    forget_rules()
-    forget_tree()
+    caching.expire_all()
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from jingwu.engine.geo import wgs84_to_gcj02
@@ -109,7 +107,7 @@ def test_a_renamed_area_is_seen_at_once_when_saved_and_within_fresh_s_otherwise(
     """The index is trusted for ``FRESH_S`` seconds: an area saved in this process is seen
     by the next locate; one changed behind the ORM's back (another process, a bulk update)
     once the index is older than that."""
-    from jingwu.areas import services
+    from jingwu import caching
     from jingwu.areas.models import Area
 
     url = "/api/v1/areas/locate?lat=26.099&lon=119.336"
@@ -122,8 +120,8 @@ def test_a_renamed_area_is_seen_at_once_when_saved_and_within_fresh_s_otherwise(
     assert api("duty_taihe").get(url).json()["workstation"]["name"] == name + "（新）"
     # ``update()`` leaves updated_at alone: touch it, as another process's save would.
     Area.objects.filter(pk=area.pk).update(updated_at=area.updated_at.replace(year=2099))
-    clock = [services.time.monotonic()]
-    monkeypatch.setattr(services, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    clock = [caching.clock()]
+    monkeypatch.setattr(caching, "clock", lambda: clock[0])
     assert api("duty_taihe").get(url).json()["workstation"]["name"] == name + "（新）"
-    clock[0] += services.FRESH_S + 0.1
+    clock[0] += caching.FRESH_S + 0.1
     assert api("duty_taihe").get(url).json()["workstation"]["name"] == name + "（再改）"

@@ -34,13 +34,9 @@ def _tree_stays_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """The organization tree, the areas index and the sharing rules are read again (one
     query each) when older than 2 s: on a slow machine that falls between two calls by chance, so the count
     here is of calls within that time."""
-    from jingwu.areas import services as areas
-    from jingwu.jointcmd.services import sharing
-    from jingwu.orgs import tree
+    from jingwu import caching
 
-    monkeypatch.setattr(tree, "FRESH_S", 3600.0)
-    monkeypatch.setattr(areas, "FRESH_S", 3600.0)
-    monkeypatch.setattr(sharing, "FRESH_S", 3600.0)
+    monkeypatch.setattr(caching, "FRESH_S", 3600.0)
 
 
 def _not_sql(q: dict[str, Any]) -> bool:

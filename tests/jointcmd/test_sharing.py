@@ -199,12 +199,11 @@ def test_a_changed_rule_takes_effect_at_once_and_an_unchanged_one_is_not_reparse
 ) -> None:
     """A rule saved here takes effect on the next incident; one changed behind the ORM's back
     (another process, a bulk update) once the rules read is older than ``FRESH_S``."""
-    from types import SimpleNamespace
-
+    from jingwu import caching
     from jingwu.jointcmd.services import sharing
 
-    clock = [sharing.time.monotonic()]
-    monkeypatch.setattr(sharing, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    clock = [caching.clock()]
+    monkeypatch.setattr(caching, "clock", lambda: clock[0])
 
     rule = SharingRule.objects.get(name="火车站片区警情共享（站区保安）")
     security = "福州火车站站区保安队（示意）"
@@ -222,7 +221,7 @@ def test_a_changed_rule_takes_effect_at_once_and_an_unchanged_one_is_not_reparse
     }
     SharingRule.objects.filter(pk=rule.pk).update(geometry=far)
     assert security in names(_call(api, "duty_railway", STATION))
-    clock[0] += sharing.FRESH_S + 0.1
+    clock[0] += caching.FRESH_S + 0.1
     assert security not in names(_call(api, "duty_railway", STATION))
     assert compiled.count(rule.pk) == 1
     # Narrowed by a save: takes effect at once too.

@@ -164,8 +164,8 @@ def test_a_moved_organization_changes_the_lineage(demo: None, monkeypatch: Any) 
     moved = services.actor_for(get_user_model().objects.get(username="duty_taihe"))
     assert moved.lineage[org_id] == (org_id, old[-1]) == _reference("duty_taihe")[3][org_id]
     Organization.objects.filter(pk=org_id).update(parent_id=old[1])  # no signal
-    from jingwu.orgs import tree
+    from jingwu import caching
 
-    monkeypatch.setattr(tree, "FRESH_S", 0.0)
+    monkeypatch.setattr(caching, "FRESH_S", 0.0)
     back = services.actor_for(get_user_model().objects.get(username="duty_taihe"))
     assert back.lineage[org_id] == old == _reference("duty_taihe")[3][org_id]

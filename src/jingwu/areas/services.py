@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from jingwu.areas.models import LEVEL_ORDER, Area, Level
 from jingwu.audit import services as audit
+from jingwu.caching import Checked
 from jingwu.engine import geo
 from jingwu.engine.jurisdiction import (
     AreaShape,
@@ -47,10 +46,6 @@ class _Snapshot:
     branch_org: dict[int, int | None]  # area id → organization of its branch area
 
 
-_lock = threading.Lock()
-_snapshot: _Snapshot | None = None
-
-
 def _branch_of(area_id: int, parents: dict[int, int | None]) -> int:
     seen = {area_id}
     while (p := parents.get(area_id)) is not None and p not in seen:
@@ -59,51 +54,37 @@ def _branch_of(area_id: int, parents: dict[int, int | None]) -> int:
     return area_id
 
 
-#: How long the index is trusted without asking the database whether areas changed: an area
-#: saved or deleted in this process is seen at once (:func:`forget_areas`), one changed by
-#: another process (or by a bulk ``update()``) within this many seconds.
-FRESH_S = 2.0
-_checked_at = -math.inf
-
-
-def forget_areas() -> None:
-    """Ask the database again on the next use (an area was saved or deleted)."""
-    global _checked_at
-    _checked_at = -math.inf
-
-
-def _current() -> _Snapshot:
-    """The spatial index over all areas, rebuilt only when an area changed."""
-    global _snapshot, _checked_at
-    snap = _snapshot
-    if snap is not None and time.monotonic() - _checked_at < FRESH_S:
-        return snap
-    checked = time.monotonic()
+def _read(previous: _Snapshot | None) -> _Snapshot:
+    """The spatial index over all areas: the previous one again while no area changed."""
     with connection.cursor() as cursor:  # plain SQL: the ORM's aggregate cost more than this
         cursor.execute(f"SELECT COUNT(*), MAX(updated_at) FROM {Area._meta.db_table}")
         key = tuple(cursor.fetchone())
-    if snap is not None and snap.key == key:
-        _checked_at = checked
-        return snap
-    with _lock:
-        snap = _snapshot  # another thread may have rebuilt it while this one waited
-        if snap is not None and snap.key == key:
-            return snap
-        rows = list(
-            Area.objects.values(
-                "id", "level", "parent_id", "geometry", "name", "code", "organization_id"
-            )
+    if previous is not None and previous.key == key:
+        return previous
+    rows = list(
+        Area.objects.values(
+            "id", "level", "parent_id", "geometry", "name", "code", "organization_id"
         )
-        parents = {r["id"]: r["parent_id"] for r in rows}
-        org = {r["id"]: r["organization_id"] for r in rows}
-        index = JurisdictionIndex.build(
-            [AreaShape(r["id"], r["level"], r["parent_id"], r["geometry"]) for r in rows]
-        )
-        refs = {r["id"]: AreaRef(r["id"], r["name"], r["level"], r["code"]) for r in rows}
-        branch_org = {r["id"]: org[_branch_of(r["id"], parents)] for r in rows}
-        _snapshot = _Snapshot(key, index, refs, branch_org)
-        _checked_at = checked
-        return _snapshot
+    )
+    parents = {r["id"]: r["parent_id"] for r in rows}
+    org = {r["id"]: r["organization_id"] for r in rows}
+    index = JurisdictionIndex.build(
+        [AreaShape(r["id"], r["level"], r["parent_id"], r["geometry"]) for r in rows]
+    )
+    refs = {r["id"]: AreaRef(r["id"], r["name"], r["level"], r["code"]) for r in rows}
+    branch_org = {r["id"]: org[_branch_of(r["id"], parents)] for r in rows}
+    return _Snapshot(key, index, refs, branch_org)  # type: ignore[arg-type]
+
+
+#: The index, kept by :mod:`jingwu.caching`: an area saved or deleted in this process is seen
+#: at once (:func:`forget_areas`), one changed elsewhere within ``caching.FRESH_S``.
+_snapshot = Checked(_read)
+_current = _snapshot.get
+
+
+def forget_areas() -> None:
+    """Drop the index (an area was saved or deleted): the next use builds it anew."""
+    _snapshot.forget()
 
 
 def clean_point(*, lat: Any, lon: Any, crs: str = "wgs84") -> tuple[float, float]:

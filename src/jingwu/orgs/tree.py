@@ -1,21 +1,20 @@
 """The organization tree (parents, children, kinds), read once per process and kept fresh.
 
 Every authenticated request needs it (the actor's lineage, need-to-know sets, event
-audiences), so it is cached: a change saved in this process drops it at once (``forget_tree``
-on an organization's save and delete); other processes' changes are seen within
-``FRESH_S``, when one aggregate (count, highest id, a checksum of the parent links) says
-whether to read the table again.
+audiences), so it is cached (:mod:`jingwu.caching`): a change saved in this process drops it
+at once (``forget_tree`` on an organization's save and delete); other processes' changes are
+seen within ``caching.FRESH_S``, when one aggregate (count, highest id, a checksum of the
+parent links) says whether to read the table again.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import connection
 
+from jingwu.caching import Checked
 from jingwu.orgs.models import POLICE_KINDS, Organization
 
 
@@ -66,36 +65,33 @@ class OrgTree:
         return {o for o in self.descendants(org_id) if self.kind.get(o) in POLICE_KINDS}
 
 
-_lock = threading.Lock()
-_tree: tuple[tuple[object, ...], OrgTree, float] | None = None
-#: How long the tree is trusted without asking the database whether organizations changed.
-FRESH_S = 2.0
 _TABLE = Organization._meta.db_table
 _KEY_SQL = f"SELECT COUNT(*), MAX(id), SUM(COALESCE(parent_id, 0) * (id % 9973 + 1)) FROM {_TABLE}"
 
 
-def org_tree() -> OrgTree:
-    """The organization tree, re-read when an organization was added, removed or moved."""
-    global _tree
-    cached = _tree
-    if cached is not None and time.monotonic() - cached[2] < FRESH_S:
-        return cached[1]
+def _read(
+    previous: tuple[tuple[object, ...], OrgTree] | None,
+) -> tuple[tuple[object, ...], OrgTree]:
+    """(key, tree): the previous tree again when the key says nothing was added, removed or
+    moved."""
     with connection.cursor() as cursor:
         cursor.execute(_KEY_SQL)
         key = tuple(cursor.fetchone())
-        if cached is not None and cached[0] == key:
-            tree = cached[1]
-        else:
-            cursor.execute(f"SELECT id, parent_id, kind FROM {_TABLE}")
-            rows = cursor.fetchall()
-            tree = OrgTree({r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows})
-    with _lock:
-        _tree = (key, tree, time.monotonic())
-    return tree
+        if previous is not None and previous[0] == key:
+            return previous
+        cursor.execute(f"SELECT id, parent_id, kind FROM {_TABLE}")
+        rows = cursor.fetchall()
+    return key, OrgTree({r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows})
+
+
+_tree = Checked(_read)
+
+
+def org_tree() -> OrgTree:
+    """The organization tree, re-read when an organization was added, removed or moved."""
+    return _tree.get()[1]
 
 
 def forget_tree() -> None:
     """Drop the cached tree (an organization was saved or deleted)."""
-    global _tree
-    with _lock:
-        _tree = None
+    _tree.forget()

@@ -11,7 +11,6 @@ rules look only at where, what and how urgent, not at who took the call.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +25,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from jingwu.audit import services as audit
+from jingwu.caching import Checked
 from jingwu.engine.jurisdiction import GeometryError, parse_geometry
 from jingwu.errors import Invalid, NotFound
 from jingwu.incidents.models import (
@@ -157,7 +157,7 @@ class _Compiled:
 # Rule id -> compiled rule. An entry is used only while the stored text it was built from is
 # unchanged (compared on every use of the rules read), so an edit by any path (API, admin,
 # ``update()``, another process) takes effect once the rules are read again (at once for a
-# save or delete in this process, within ``FRESH_S`` otherwise).
+# save or delete in this process, within ``caching.FRESH_S`` otherwise).
 _compiled: dict[int, _Compiled] = {}
 
 
@@ -240,35 +240,16 @@ def share(*, incident: Incident, organization: Organization, reason: str, now: d
 
 
 _Rules = dict[int, tuple[str, tuple[str, str, str], list[tuple[int, str]]]]
-#: How long the active rules are trusted without reading them again: a rule (or its partners,
-#: or a partner's name) changed in this process is seen at once (:func:`forget_rules`, from
-#: the save, delete and partner-change signals), one changed by another process or by a bulk
-#: ``update()`` within this many seconds.
-FRESH_S = 2.0
-_rules: tuple[float, _Rules] | None = None
 
 
 def forget_rules() -> None:
-    """Read the active rules again on the next incident."""
-    global _rules
-    _rules = None
+    """Read the active rules again on the next incident (a rule, its partners or a partner's
+    name changed in this process; a change elsewhere is seen within ``caching.FRESH_S``)."""
+    _rules.forget()
 
 
-def _active_rules() -> _Rules:
-    """Active rules with their partners: id → (name, stored text, partners), read again when
-    older than ``FRESH_S``."""
-    global _rules
-    cached = _rules
-    if cached is not None and time.monotonic() - cached[0] < FRESH_S:
-        return cached[1]
-    checked = time.monotonic()
-    rules = _read_active_rules()
-    _rules = (checked, rules)
-    return rules
-
-
-def _read_active_rules() -> _Rules:
-    """Active rules with their partners in one query.
+def _read_active_rules(_previous: _Rules | None = None) -> _Rules:
+    """Active rules with their partners in one query: id → (name, stored text, partners).
 
     The JSON fields come as stored text, not decoded, so a cached rule is only compared.
     The partners are (id, name) pairs. A rule without partners
@@ -292,6 +273,9 @@ def _read_active_rules() -> _Rules:
 
 
 _ACTIVE_RULES_SQL: dict[tuple[str, str], tuple[str, tuple[Any, ...]]] = {}
+#: The active rules, kept by :mod:`jingwu.caching`.
+_rules = Checked(_read_active_rules)
+_active_rules = _rules.get
 
 
 def _active_rules_query() -> Any:
@@ -319,7 +303,7 @@ def _matching_rules(incident: Incident) -> Iterator[tuple[str, list[tuple[int, s
     """(reason, partners as (id, name)) of every active rule the incident matches."""
     rules = _active_rules()
     for stale in [k for k in _compiled if k not in rules]:
-        forget_rule(stale)
+        del _compiled[stale]  # a rule no longer active (the rules just read say so)
     for rule_id, (name, source, partners) in rules.items():
         if _matches(_compiled_for(rule_id, source), incident):
             yield _("规则“%(rule)s”") % {"rule": name}, partners
