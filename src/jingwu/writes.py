@@ -3,8 +3,8 @@
 A request that writes hands its job (a function) to :func:`run` and waits. The writer thread
 takes the jobs first come, first served, runs up to ``MAX_BATCH`` of those waiting in one
 transaction (those that arrive while it waits for the write lock included), each job in its
-own savepoint, and commits once: one commit (one fsync on SQLite) for the whole batch. A job that raises rolls back only its savepoint and gets its own
-exception; the others commit. ``run`` returns only after the commit, so an answer given on
+own savepoint, and commits once: one commit (one fsync on SQLite) for the whole batch. A job
+that raises rolls back only its savepoint and gets its own exception; the others commit. ``run`` returns only after the commit, so an answer given on
 its result describes committed data. If the commit itself fails, every job of the batch gets
 that error and nothing of the batch is written.
 
@@ -39,8 +39,11 @@ from django.utils import translation
 
 from jingwu import events
 from jingwu.audit import services as audit
+from jingwu.batching import Pending
 
 T = TypeVar("T")
+#: Writes several items at once: (item, caller's language) pairs (see ``WriteQueue.run_many``).
+WriteMany = Callable[[list[tuple[Any, str | None]]], None]
 log = logging.getLogger(__name__)
 MAX_BATCH = 64
 IDLE_CLOSE_S = 0.5
@@ -50,7 +53,7 @@ IDLE_CLOSE_S = 0.5
 class _Job:
     fn: Callable[[], Any]
     language: str | None
-    many: Callable[[list[tuple[Any, str | None]]], None] | None = None
+    many: WriteMany | None = None
     item: Any = None
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
@@ -68,21 +71,21 @@ class WriteQueue:
         self.batches = 0
         self.jobs = 0
 
-    def run(
-        self,
-        fn: Callable[[], T],
-        *,
-        many: Callable[[list[tuple[Any, str | None]]], None] | None = None,
-        item: Any = None,
-    ) -> T:
-        """Run ``fn`` in the writer's transaction; return its result once committed.
+    def run(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in the writer's transaction; return its result once committed."""
+        return self._run_job(fn, None, None)
 
-        ``many`` (with ``item``): the same write for several jobs at once. Jobs of one batch
-        that give the same ``many`` may be run by one call of it with their items (each with
-        its caller's language), which writes them together (one statement per table instead
-        of one per job); ``fn`` (which must return None then) is what runs when a job of the
-        batch failed and the batch is replayed one job at a time.
+    def run_many(self, many: WriteMany, item: Any) -> None:
+        """Write ``item`` with ``many``, together with the other items of the batch for it.
+
+        ``many`` gets a list of (item, language) pairs and writes them all, one statement per
+        table instead of one per item. When a job of the batch fails, the batch runs again
+        one job at a time, each item then alone in its list.
         """
+        language = translation.get_language()
+        self._run_job(lambda: many([(item, language)]), many, item)
+
+    def _run_job(self, fn: Callable[[], T], many: WriteMany | None, item: Any) -> T:
         if connection.in_atomic_block:  # already inside a transaction: just a savepoint there
             with transaction.atomic():
                 return fn()
@@ -138,39 +141,33 @@ class WriteQueue:
         # First all jobs in one transaction without savepoints (on PostgreSQL two round
         # trips fewer per job); if one raises, that is undone whole and the batch runs again,
         # each job in its own savepoint, so only the failing one gets its error.
-        if not self._run(jobs, savepoints=False, drain=True):
+        if not self._run(jobs, savepoints=False):
             self._run(jobs, savepoints=True)
         self.batches += 1
         self.jobs += len(jobs)
 
-    def _run(self, jobs: list[_Job], *, savepoints: bool, drain: bool = False) -> bool:
+    def _run(self, jobs: list[_Job], *, savepoints: bool) -> bool:
         """One attempt at the batch; False when a job failed without savepoints (undone).
 
-        With ``drain``, the jobs that arrived while the transaction waited for the write lock
-        (on SQLite, while another process's batch held it) join this batch: ``jobs`` grows in
-        place. Under load the lock is taken once for about twice as many jobs.
+        On the first attempt (no savepoints) the jobs that arrived while the transaction
+        waited for the write lock (on SQLite, while another process's batch held it) join this
+        batch: ``jobs`` grows in place. Under load the lock is taken once for about twice as
+        many jobs.
         """
         for job in jobs:
             job.result, job.error = None, None
         try:
             with transaction.atomic(), audit.batch() as rows, events.batch() as notices:
-                while drain and len(jobs) < self.max_batch:
+                while not savepoints and len(jobs) < self.max_batch:
                     try:
                         jobs.append(self._queue.get_nowait())
                     except queue.Empty:
                         break
                 pending = (rows, notices)
-                if not savepoints:
+                if savepoints:
+                    _run_each(jobs, pending)
+                else:
                     _run_together(jobs)
-                for job in jobs if savepoints else ():
-                    marks = [p.mark() for p in pending]
-                    try:
-                        with transaction.atomic(), translation.override(job.language):
-                            job.result = job.fn()
-                    except Exception as exc:  # this job's own error, its savepoint undone
-                        for p, mark in zip(pending, marks, strict=True):
-                            p.undo(mark)
-                        job.error = exc
                 for p in pending:  # audit rows chained, then events sent, just before commit
                     p.flush()
         except Exception as exc:  # a job failed (no savepoints) or the commit failed
@@ -182,6 +179,20 @@ class WriteQueue:
                     job.result = None
             connection.close()
         return True
+
+
+def _run_each(jobs: list[_Job], pending: tuple[Pending[Any], ...]) -> None:
+    """Run the jobs one by one, each in its savepoint; a failing one rolls back alone (with
+    what it recorded) and keeps its error."""
+    for job in jobs:
+        marks = [p.mark() for p in pending]
+        try:
+            with transaction.atomic(), translation.override(job.language):
+                job.result = job.fn()
+        except Exception as exc:  # this job's own error, its savepoint undone
+            for p, mark in zip(pending, marks, strict=True):
+                p.undo(mark)
+            job.error = exc
 
 
 def _run_together(jobs: list[_Job]) -> None:
@@ -232,11 +243,11 @@ def writer(alias: str = "default") -> WriteQueue:
         return _queues[alias]
 
 
-def run(
-    fn: Callable[[], T],
-    *,
-    many: Callable[[list[tuple[Any, str | None]]], None] | None = None,
-    item: Any = None,
-) -> T:
+def run(fn: Callable[[], T]) -> T:
     """Run a write job through this process's writer; see the module's documentation."""
-    return writer().run(fn, many=many, item=item)
+    return writer().run(fn)
+
+
+def run_many(many: WriteMany, item: Any) -> None:
+    """Write ``item`` with ``many`` through this process's writer (``WriteQueue.run_many``)."""
+    writer().run_many(many, item)

@@ -203,8 +203,7 @@ def create_incident(
     shares = _planned_shares(actor, incident, now)
     planned = (incident.priority, incident.target_s)
     try:
-        item = _Call(actor, incident, planned, shares, now, desk_name)
-        writes.run(lambda: _write(item), many=_write_many, item=item)
+        writes.run_many(_write_many, _Call(actor, incident, planned, shares, now, desk_name))
     except IntegrityError:  # the key's unique constraint: another attempt won (committed)
         if key is None:
             raise
@@ -244,11 +243,6 @@ class _Call:
     shares: list[PlannedShare]
     now: datetime
     desk_name: str
-
-
-def _write(call: _Call) -> None:
-    """The intake's write job for one call (the write queue's one-at-a-time path)."""
-    _write_many([(call, translation.get_language())])
 
 
 def _write_many(calls: list[tuple[_Call, str | None]]) -> None:
