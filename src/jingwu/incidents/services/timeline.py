@@ -50,20 +50,9 @@ def new_entry(
     )
 
 
-def add_entry(
-    *,
-    incident: Incident,
-    kind: str,
-    text: str,
-    at: datetime,
-    actor: Actor | None = None,
-    actor_name: str = "",
-    **data: Any,
-) -> TimelineEntry:
-    """Append one line (inside the caller's transaction)."""
-    entry = new_entry(
-        incident=incident, kind=kind, text=text, at=at, actor=actor, actor_name=actor_name, **data
-    )
+def add_entry(**fields: Any) -> TimelineEntry:
+    """Append one line (inside the caller's transaction); ``fields`` as for :func:`new_entry`."""
+    entry = new_entry(**fields)
     entry.save(force_insert=True)
     return entry
 
