@@ -19,7 +19,8 @@ from jingwu.incidents.models import Disposition, IncidentType, Priority, Source
 from jingwu.incidents.services.config import response_targets
 from jingwu.orgs.models import Organization, OrgKind
 from jingwu.orgs.services import actor_for
-from jingwu.units.access import org_tree, police_reach
+from jingwu.orgs.tree import org_tree
+from jingwu.units.access import police_reach
 from jingwu.units.models import Mode, UnitStatus
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from jingwu.orgs.models import POLICE_KINDS, POLICE_ROLES, Role
 from jingwu.orgs.services import Actor
-from jingwu.orgs.tree import OrgTree, forget_tree, org_tree
-
-__all__ = ["OrgTree", "forget_tree", "org_tree"]  # the tree lives in orgs; named here too
+from jingwu.orgs.tree import OrgTree, org_tree
 
 #: Roles that see operational data of the police organizations they belong to (and below).
 OPERATIONAL_ROLES = POLICE_ROLES | {Role.ADMIN, Role.AUDITOR}

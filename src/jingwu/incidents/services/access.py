@@ -26,7 +26,8 @@ from jingwu.incidents.models import (
     Status,
 )
 from jingwu.orgs.services import Actor, mask_tel
-from jingwu.units.access import audiences, org_tree, police_reach
+from jingwu.orgs.tree import org_tree
+from jingwu.units.access import audiences, police_reach
 
 
 def visible_incidents(*, actor: Actor) -> QuerySet[Incident]:

@@ -18,9 +18,9 @@ from jingwu.errors import Invalid
 from jingwu.incidents.models import Incident
 from jingwu.incidents.services.access import sending_orgs
 from jingwu.orgs.services import Actor
+from jingwu.orgs.tree import org_tree
 from jingwu.units import roadgraph
 from jingwu.units import services as units
-from jingwu.units.access import org_tree
 
 #: How far (in travel time) a unit may be and still be proposed: the hills of 鼓岭 are far.
 BUDGET_S = 1800.0

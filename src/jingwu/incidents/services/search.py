@@ -29,9 +29,10 @@ from jingwu.incidents.services.recommend import route_for
 from jingwu.incidents.services.timeline import add_entry, duration_text
 from jingwu.orgs.models import Membership, Organization
 from jingwu.orgs.services import Actor
+from jingwu.orgs.tree import org_tree
 from jingwu.units import roadgraph
 from jingwu.units import services as units
-from jingwu.units.access import OPERATIONAL_ROLES, org_tree
+from jingwu.units.access import OPERATIONAL_ROLES
 
 #: The search area grows with elapsed time; past this it is the whole neighbourhood anyway.
 MAX_SEARCH_S = 3 * 3600

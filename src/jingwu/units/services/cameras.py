@@ -12,7 +12,8 @@ from shapely.geometry import LineString, shape
 
 from jingwu.engine.geo import LocalProjection, haversine_m
 from jingwu.orgs.services import Actor
-from jingwu.units.access import org_tree, police_branches
+from jingwu.orgs.tree import org_tree
+from jingwu.units.access import police_branches
 from jingwu.units.models import Camera
 
 _M_PER_DEG = 111_195.0

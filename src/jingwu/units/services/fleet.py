@@ -19,7 +19,8 @@ from jingwu.audit import services as audit
 from jingwu.engine.dispatch import UnitSnapshot
 from jingwu.errors import Conflict, InvalidTransition, NotFound
 from jingwu.orgs.services import Actor
-from jingwu.units.access import audiences, branch_audiences, org_tree, police_branches
+from jingwu.orgs.tree import org_tree
+from jingwu.units.access import audiences, branch_audiences, police_branches
 from jingwu.units.models import (
     DISPATCHABLE,
     ON_CALL,
