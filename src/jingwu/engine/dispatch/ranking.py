@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from ..plain import frozen, plain_view
 from ..roads import DEFAULT_MAX_SNAP_M, MODES, RoadError, RoadGraph, Snap, search, snap
-from ..roads.bounded import along_segment
+from ..roads.bounded import along_segment, offsets_to
 from ..roads.graph import InvalidPoint
 from ..roads.snapping import snap_of, snap_values
 from .board import UnitBoard, float_or_nan, lacks_skills, timestamp_of
@@ -561,9 +561,7 @@ def _lean_indexed(
             return None
         a, b, t, w_ab, w_ba, snap_m, _, _, _, _ = p
         slack = budget_s * graph.vmax_mps[mode] * 1.01 + 50.0 + snap_m + max_snap_m
-        # ``target_offsets(target, "to")``: from each end the rest of the segment up to the point
-        via_a = 0.0 if t == 0 else (t * w_ab if math.isfinite(w_ab) else math.inf)
-        via_b = 0.0 if t == 1 else ((1 - t) * w_ba if math.isfinite(w_ba) else math.inf)
+        via_a, via_b = offsets_to(t, w_ab, w_ba)  # from each end, the rest up to the point
         hits = reach.rows_at(mode, a, via_a, b, via_b, 4 * LEAN_MAX_ROWS)
         if hits is None:
             return None

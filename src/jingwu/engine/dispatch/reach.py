@@ -267,9 +267,7 @@ class ReachIndex:
         out: dict[int, float] = {}
         if reach is None:
             return out
-        ptr, slots, times, d_nodes, d_slots, d_times, slot_row, d_block = (
-            reach._views or reach.views()
-        )
+        ptr, slots, times, d_nodes, d_slots, d_times, slot_row, d_block = reach.views()
         for node, via in ((a, via_a), (b, via_b)):
             if not via < math.inf:  # ``math.isfinite``: ``via`` is never NaN nor negative
                 continue

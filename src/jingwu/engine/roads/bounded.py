@@ -212,12 +212,17 @@ def target_offsets(p: Snap, direction: str) -> tuple[tuple[int, float], tuple[in
     b→a. Away from it ("from"): the other way round. A point exactly on a node costs 0 there.
     """
     if direction == "to":
-        via_a = 0.0 if p.t == 0 else _mul(p.t, p.w_ab)
-        via_b = 0.0 if p.t == 1 else _mul(1 - p.t, p.w_ba)
+        via_a, via_b = offsets_to(p.t, p.w_ab, p.w_ba)
     else:
         via_a = 0.0 if p.t == 0 else _mul(p.t, p.w_ba)
         via_b = 0.0 if p.t == 1 else _mul(1 - p.t, p.w_ab)
     return (p.a, via_a), (p.b, via_b)
+
+
+def offsets_to(t: float, w_ab: float, w_ba: float) -> tuple[float, float]:
+    """``target_offsets(p, "to")``'s two times from a snap's plain values (a ranking that
+    reads the snap as values builds no ``Snap``)."""
+    return (0.0 if t == 0 else _mul(t, w_ab)), (0.0 if t == 1 else _mul(1 - t, w_ba))
 
 
 def _mul(f: float, w: float) -> float:

@@ -196,13 +196,7 @@ def snap_values(
     la, oa = ll[2 * a : 2 * a + 2].tolist()
     lb, ob = ll[2 * b : 2 * b + 2].tolist()
     slat, slon = la + t * (lb - la), oa + t * (ob - oa)
-    # ``haversine_m`` of (lat, lon) and (slat, slon) in plain floats (``** 2`` as ``x * x``, as
-    # numpy's arrays square)
-    p1, p2 = lat * _RADIANS, slat * _RADIANS  # ``math.radians``: the same product
-    s1 = math.sin((p2 - p1) / 2)
-    s2 = math.sin((slon - lon) * _RADIANS / 2)
-    h = s1 * s1 + math.cos(p1) * math.cos(p2) * (s2 * s2)
-    distance_m = 2 * EARTH_RADIUS_M * math.asin(math.sqrt(1.0 if h > 1.0 else h))
+    distance_m = _haversine_one(lat, lon, slat, slon)
     v = (a, b, t, w_ab, w_ba, distance_m, edge, fraction, slat, slon)
     if distance_m > max_distance_m:
         raise TooFarFromRoad(
@@ -279,6 +273,16 @@ def _inside(graph: RoadGraph, lat: Any, lon: Any, margin_m: float) -> Any:
 
 
 _RADIANS = math.pi / 180.0
+
+
+def _haversine_one(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """``haversine_m`` for one pair of points in plain floats (no numpy call; ``** 2`` as
+    ``x * x``, as numpy's arrays square)."""
+    p1, p2 = lat1 * _RADIANS, lat2 * _RADIANS  # ``math.radians``: the same product
+    s1 = math.sin((p2 - p1) / 2)
+    s2 = math.sin((lon2 - lon1) * _RADIANS / 2)
+    h = s1 * s1 + math.cos(p1) * math.cos(p2) * (s2 * s2)
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(1.0 if h > 1.0 else h))
 
 
 def _check_inside(graph: RoadGraph, lat: float, lon: float, margin_m: float) -> None:
