@@ -2,8 +2,8 @@
 
 Run with ``.venv/bin/python -m bench.intake`` (both databases) or ``--db sqlite`` /
 ``--db postgresql``; ``--workers N`` server processes (default: one per CPU),
-``--threads T`` request threads per process, ``--open-rate R`` for the open-loop run (default 100 calls/s, 0 to skip). For each database it
-loads the demo into a fresh database (SQLite: a file in a temporary directory; PostgreSQL:
+``--threads T`` request threads per process, ``--open-rate R`` for the open-loop run
+(default 100 calls/s, 0 to skip). For each database it loads the demo into a fresh database (SQLite: a file in a temporary directory; PostgreSQL:
 ``jingwu_bench_intake`` on 127.0.0.1:5432 as ``postgres``, dropped afterwards), starts
 ``jingwu serve`` on a free port and measures from the same machine, with a minimal keep-alive
 HTTP/1.1 client (httpx costs more CPU per request than the server's ``/healthz``, and the
@@ -63,6 +63,7 @@ class Run:
     ok: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    server_cpu_ms: float = float("nan")  # per successful request (``_timed``)
     client_cpu_ms: float = float("nan")
 
     def line(self) -> str:
@@ -391,14 +392,19 @@ def _load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-async def _timed(server: Server, coro: Any) -> tuple[Run, float]:
-    """Run a load and return it with the server's CPU milliseconds per successful request
-    (the client's own CPU per request is kept on the run: the two share the cores)."""
+async def _timed(server: Server, coro: Any) -> Run:
+    """Run a load and print it with the server's and the client's CPU milliseconds per
+    successful request (the two share the cores)."""
     before, client_before = server.cpu_seconds(), time.process_time()
     run: Run = await coro
-    used = server.cpu_seconds() - before
-    run.client_cpu_ms = (time.process_time() - client_before) * 1000 / max(1, len(run.ok))
-    return run, used * 1000 / max(1, len(run.ok))
+    n = max(1, len(run.ok))
+    run.server_cpu_ms = (server.cpu_seconds() - before) * 1000 / n
+    run.client_cpu_ms = (time.process_time() - client_before) * 1000 / n
+    print(
+        f"  {run.line()}   server CPU {run.server_cpu_ms:.2f} ms/req, "
+        f"client {run.client_cpu_ms:.2f}   {_load()}"
+    )
+    return run
 
 
 async def measure(server: Server, seconds: float, clients: int, open_rate: float) -> dict[str, Run]:
@@ -406,32 +412,23 @@ async def measure(server: Server, seconds: float, clients: int, open_rate: float
     platform, commander = token(url, "platform_110"), token(url, "commander_jinan")
     out: dict[str, Run] = {}
     print(f"  {_load()} (before)")
-    out["healthz"], cpu = await _timed(
+    out["healthz"] = await _timed(
         server,
         hammer(url, f"GET /healthz ({clients} clients)", clients=clients, seconds=10,
                method="GET", path="/healthz"),
     )  # fmt: skip
-    print(
-        f"  {out['healthz'].line()}   server CPU {cpu:.2f} ms/req, "
-        f"client {out['healthz'].client_cpu_ms:.2f}"
-    )
-    out["intake"], cpu = await _timed(
+    out["intake"] = await _timed(
         server,
         hammer(url, f"POST /api/v1/incidents ({clients})", clients=clients, seconds=seconds,
                method="POST", path="/api/v1/incidents", headers=platform, body=call),
     )  # fmt: skip
-    print(
-        f"  {out['intake'].line()}   server CPU {cpu:.2f} ms/req, "
-        f"client {out['intake'].client_cpu_ms:.2f}   {_load()}"
-    )
     if open_rate > 0:
-        out["open"], cpu = await _timed(
+        out["open"] = await _timed(
             server,
             open_loop(url, f"POST, open loop {open_rate:.0f}/s", rate=open_rate,
                       seconds=min(seconds, 20), path="/api/v1/incidents", headers=platform,
                       body=call),
         )  # fmt: skip
-        print(f"  {out['open'].line()}   server CPU {cpu:.2f} ms/req")
     out["events_idle"] = await event_latency(url, 100, commander)
     print("  " + out["events_idle"].line().replace("req/s", "chg/s") + "   (idle server)")
     stop = asyncio.Event()
