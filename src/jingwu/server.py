@@ -40,8 +40,9 @@ def threads() -> int:
 
     An intake call holds its thread while the write queue commits it, so a process needs
     more threads than cores to keep its core busy and its write batches full: with 64
-    clients on two processes, 8 threads each answered 384-422 calls/s where 4 answered
-    351 (``bench.intake --threads``, same runs); 16 were no better than 8.
+    clients on two processes, 4 threads each answered 351 calls/s, 8 answered 384-422 and 16
+    answered 392-448 (``bench.intake --threads``, one session): 8 is most of the gain with
+    half the connections to the database.
     """
     return max(1, int(os.environ.get("JINGWU_THREADS", "8")))
 

@@ -151,8 +151,7 @@ class WriteQueue:
 
         On the first attempt (no savepoints) the jobs that arrived while the transaction
         waited for the write lock (on SQLite, while another process's batch held it) join this
-        batch: ``jobs`` grows in place. Under load the lock is taken once for about twice as
-        many jobs.
+        batch: ``jobs`` grows in place, and the lock is taken once for all of them.
         """
         for job in jobs:
             job.result, job.error = None, None
